@@ -1,0 +1,320 @@
+"""Landmark recordings: everything the analyzers consume, saved once so it can be replayed.
+
+Pose inference is the slow part of formcheck; the analyzers are cheap. A recording keeps every
+`PoseFrame` of a session (time, normalized and world landmarks with visibility and presence,
+whether a person was found, image size) plus where it came from (source file and its sha256,
+pose model and its sha256, MediaPipe and formcheck versions). `formcheck replay` and the
+scorecard's pose cache feed those frames straight to the analyzers, with no model and no video,
+and get the same report bit for bit.
+
+File format (full description: docs/recording-format.md), version 1.0:
+a zip (deflate) NumPy archive written with `numpy.savez_compressed`, no pickled objects:
+
+    meta        uint8 (B,)       UTF-8 JSON object, see below
+    t           float64 (N,)     seconds, from the source's own clock
+    image_size  int32 (N, 2)     (width, height) of the upright image per frame
+    detected    bool (N,)        a person was found
+    has_world   bool (N,)        world landmarks were given
+    landmarks   float32 (N,33,5) x, y, z, visibility, presence; NaN where not detected
+    world       float32 (N,33,5) metres about the hip centre; NaN where absent
+
+`meta` holds `format` ("formcheck-landmarks"), `format_version` ("MAJOR.MINOR"), `created`
+(ISO 8601 UTC), `frames`, `detected_frames`, `partial`, `source` (SourceInfo.as_dict() or
+null), `source_path`, `source_sha256`, `model` ({name, sha256}), `mediapipe_version`,
+`formcheck_version` and `extra` (free-form). A reader accepts any minor version of its major
+version (minor versions only add keys) and refuses a newer major version.
+
+Written atomically: frames are kept in memory (about 1.3 kB per frame, 140 MB for an hour at
+30 fps) and the archive goes to a temporary file in the target folder, renamed over the target
+when complete, so a reader never sees half a recording. An interrupted session still writes
+what it has, marked `partial: true`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.errors import UserError
+from formcheck.frames import Frame, SourceInfo
+from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
+
+FORMAT_NAME = "formcheck-landmarks"
+FORMAT_VERSION = (1, 0)
+ARRAYS = ("t", "image_size", "detected", "has_world", "landmarks", "world")
+SUFFIX = ".landmarks.npz"
+
+_ROW_SHAPE = (NUM_LANDMARKS, 5)
+
+
+def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes: names a clip independent of its file name or folder."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(chunk):
+                h.update(block)
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return h.hexdigest()
+
+
+def _now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _as_rows(arr: np.ndarray | None, what: str, t: float) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.shape != _ROW_SHAPE:
+        raise ValueError(f"{what} at t={t:.3f}s has shape {a.shape}, expected {_ROW_SHAPE}")
+    # The contract says float32; a float64 synthetic stream is stored as float32 (documented).
+    return a.astype(np.float32, copy=False)
+
+
+class RecordingWriter:
+    """A sink that records every PoseFrame of a session to one `.landmarks.npz` file.
+
+    Follows the sink protocol of `formcheck.session.Session`: a context manager with
+    `write(frame, pose, annotated)` and `close(partial=False)`; leaving the `with` block on an
+    exception closes it as partial, so an interrupted run keeps what it saw.
+
+    >>> import numpy as np, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.landmarks.npz"
+    >>> with RecordingWriter(p, model_name="full") as rec:
+    ...     rec.write(None, PoseFrame.empty(0.0, (640, 360)), None)
+    >>> read_recording(p).meta["frames"]
+    1
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: SourceInfo | None = None,
+        source_path: str | os.PathLike[str] | None = None,
+        source_sha256: str | None = None,
+        model_name: str | None = None,
+        model_sha256: str | None = None,
+        mediapipe_version: str | None = None,
+        formcheck_version: str = __version__,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise UserError(f"cannot write recording {self.path}: folder {self.path.parent} does not exist")
+        if source_path is None and source is not None and source.path is not None:
+            source_path = source.path
+        self._meta: dict[str, Any] = {
+            "source": source.as_dict() if source is not None else None,
+            "source_path": str(source_path) if source_path is not None else None,
+            "source_sha256": source_sha256,
+            "model": {"name": model_name, "sha256": model_sha256},
+            "mediapipe_version": mediapipe_version,
+            "formcheck_version": formcheck_version,
+            "extra": dict(extra or {}),
+        }
+        self._t: list[float] = []
+        self._size: list[tuple[int, int]] = []
+        self._lm: list[np.ndarray | None] = []
+        self._world: list[np.ndarray | None] = []
+        self._closed = False
+
+    def __enter__(self) -> "RecordingWriter":
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.close(partial=exc_type is not None)
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def write(self, frame: Frame | None, pose: PoseFrame, annotated: object = None) -> None:
+        """Keep one frame's pose; the image and the annotated image are not recorded."""
+        if self._closed:
+            raise ValueError("recording already closed")
+        t = float(pose.t)
+        self._t.append(t)
+        self._size.append((int(pose.image_size[0]), int(pose.image_size[1])))
+        self._lm.append(None if pose.landmarks is None else _as_rows(pose.landmarks, "landmarks", t))
+        self._world.append(None if pose.world is None else _as_rows(pose.world, "world", t))
+
+    def close(self, partial: bool = False) -> Path | None:
+        """Write the file (once; later calls do nothing). Returns its path."""
+        if self._closed:
+            return None
+        self._closed = True
+        n = len(self._t)
+        nan = np.full(_ROW_SHAPE, np.nan, dtype=np.float32)
+        landmarks = np.stack([nan if a is None else a for a in self._lm]) if n else np.empty((0, *_ROW_SHAPE), np.float32)
+        world = np.stack([nan if a is None else a for a in self._world]) if n else np.empty((0, *_ROW_SHAPE), np.float32)
+        detected = np.array([a is not None for a in self._lm], dtype=bool)
+        meta = {
+            "format": FORMAT_NAME,
+            "format_version": f"{FORMAT_VERSION[0]}.{FORMAT_VERSION[1]}",
+            "created": _now_iso(),
+            "frames": n,
+            "detected_frames": int(detected.sum()),
+            "partial": bool(partial),
+            **self._meta,
+        }
+        arrays = {
+            "t": np.asarray(self._t, dtype=np.float64),
+            "image_size": np.asarray(self._size, dtype=np.int32).reshape(n, 2),
+            "detected": detected,
+            "has_world": np.array([a is not None for a in self._world], dtype=bool),
+            "landmarks": landmarks,
+            "world": world,
+        }
+        write_arrays(self.path, meta, arrays)
+        return self.path
+
+
+def write_arrays(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write meta + arrays as one archive, atomically (temp file in the same folder + rename)."""
+    blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"cannot write recording {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            # A file object, not a name: numpy would otherwise append ".npz" to the name.
+            np.savez_compressed(fh, meta=blob, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _unlink_quiet(tmp)
+        raise UserError(f"cannot write recording {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        _unlink_quiet(tmp)
+        raise
+
+
+def _unlink_quiet(p: str) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording read back: its metadata and its frames as arrays (see the module docstring)."""
+
+    path: Path
+    meta: dict[str, Any]
+    t: np.ndarray
+    image_size: np.ndarray
+    detected: np.ndarray
+    has_world: np.ndarray
+    landmarks: np.ndarray
+    world: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.meta.get("partial", False))
+
+    @property
+    def source_sha256(self) -> str | None:
+        return self.meta.get("source_sha256")
+
+    @property
+    def model_name(self) -> str | None:
+        return (self.meta.get("model") or {}).get("name")
+
+    def pose(self, i: int) -> PoseFrame:
+        """Frame `i` as the PoseFrame that was recorded (copies: analyzers may not share memory)."""
+        w, h = self.image_size[i]
+        return PoseFrame(
+            t=float(self.t[i]),
+            image_size=(int(w), int(h)),
+            landmarks=self.landmarks[i].copy() if self.detected[i] else None,
+            world=self.world[i].copy() if self.has_world[i] else None,
+        )
+
+    def poses(self) -> Iterator[PoseFrame]:
+        """Every recorded frame in time order, exactly as it was written."""
+        for i in range(len(self)):
+            yield self.pose(i)
+
+
+def _parse_version(value: object, path: Path) -> tuple[int, int]:
+    try:
+        major, minor = str(value).split(".")
+        return int(major), int(minor)
+    except (ValueError, AttributeError):
+        raise UserError(f"{path}: not a formcheck landmark recording (format_version {value!r})") from None
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """Read and check a recording; every problem is a one-line UserError naming the file."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"recording {p} does not exist")
+    if p.is_dir():
+        raise UserError(f"recording {p} is a folder, not a file")
+    try:
+        with np.load(p, allow_pickle=False) as npz:
+            names = set(npz.files)
+            if "meta" not in names:
+                raise UserError(f"{p}: not a formcheck landmark recording (no metadata)")
+            meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                raise UserError(f"{p}: not a formcheck landmark recording")
+            major, minor = _parse_version(meta.get("format_version"), p)
+            if major > FORMAT_VERSION[0]:
+                raise UserError(
+                    f"{p}: recording format {major}.{minor} is newer than this formcheck reads "
+                    f"({FORMAT_VERSION[0]}.x); upgrade formcheck to replay it"
+                )
+            if major < FORMAT_VERSION[0]:
+                raise UserError(f"{p}: recording format {major}.{minor} is too old to read")
+            missing = [a for a in ARRAYS if a not in names]
+            if missing:
+                raise UserError(f"{p}: recording is incomplete (missing {', '.join(missing)})")
+            arrays = {a: npz[a] for a in ARRAYS}
+    except UserError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{p}: recording is truncated or corrupt ({type(exc).__name__}: {exc})".splitlines()[0]) from exc
+    _check_shapes(p, meta, arrays)
+    for a in arrays.values():
+        a.flags.writeable = False
+    return Recording(path=p, meta=meta, **arrays)
+
+
+def _check_shapes(p: Path, meta: dict[str, Any], a: dict[str, np.ndarray]) -> None:
+    n = a["t"].shape[0] if a["t"].ndim == 1 else -1
+    expected = {
+        "t": ((n,), np.float64),
+        "image_size": ((n, 2), np.int32),
+        "detected": ((n,), np.bool_),
+        "has_world": ((n,), np.bool_),
+        "landmarks": ((n, *_ROW_SHAPE), np.float32),
+        "world": ((n, *_ROW_SHAPE), np.float32),
+    }
+    for name, (shape, dtype) in expected.items():
+        if a[name].shape != shape or a[name].dtype != dtype:
+            raise UserError(
+                f"{p}: recording is corrupt ({name} is {a[name].dtype}{list(a[name].shape)}, "
+                f"expected {np.dtype(dtype)}{list(shape)})"
+            )
+    if meta.get("frames") is not None and meta["frames"] != n:
+        raise UserError(f"{p}: recording is corrupt (metadata says {meta['frames']} frames, found {n})")
+
