@@ -39,7 +39,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,29 +101,48 @@ class RecordingWriter:
     def __init__(
         self,
         path: str | os.PathLike[str],
+        meta: Mapping[str, Any] | None = None,
         *,
-        source: SourceInfo | None = None,
+        source: SourceInfo | Mapping[str, Any] | None = None,
         source_path: str | os.PathLike[str] | None = None,
         source_sha256: str | None = None,
         model_name: str | None = None,
         model_sha256: str | None = None,
         mediapipe_version: str | None = None,
-        formcheck_version: str = __version__,
+        formcheck_version: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
+        """`meta` may carry any of the metadata keys at once (as `formcheck.pipeline` builds
+        it: source, source_sha256, model {name, sha256, ...}, mediapipe_version,
+        formcheck_version); keyword arguments given explicitly override it."""
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise UserError(f"cannot write recording {self.path}: folder {self.path.parent} does not exist")
-        if source_path is None and source is not None and source.path is not None:
-            source_path = source.path
+        base = dict(meta or {})
+        src = source if source is not None else base.get("source")
+        if isinstance(src, SourceInfo):
+            src = src.as_dict()
+        if source_path is None:
+            source_path = base.get("source_path") or (src or {}).get("path")
+        model = dict(base.get("model") or {})
+        if model_name is not None:
+            model["name"] = model_name
+        if model_sha256 is not None:
+            model["sha256"] = model_sha256
+        model.setdefault("name", None)
+        model.setdefault("sha256", None)
+        known = {"source", "source_path", "source_sha256", "model", "mediapipe_version",
+                 "formcheck_version", "extra"}
         self._meta: dict[str, Any] = {
-            "source": source.as_dict() if source is not None else None,
+            "source": dict(src) if src is not None else None,
             "source_path": str(source_path) if source_path is not None else None,
-            "source_sha256": source_sha256,
-            "model": {"name": model_name, "sha256": model_sha256},
-            "mediapipe_version": mediapipe_version,
-            "formcheck_version": formcheck_version,
-            "extra": dict(extra or {}),
+            "source_sha256": source_sha256 or base.get("source_sha256"),
+            "model": model,
+            "mediapipe_version": mediapipe_version or base.get("mediapipe_version") or model.get("mediapipe"),
+            "formcheck_version": formcheck_version or base.get("formcheck_version") or __version__,
+            # Unknown keys a producer passes are kept, not dropped, under `extra`.
+            "extra": {**{k: v for k, v in base.items() if k not in known}, **dict(base.get("extra") or {}),
+                      **dict(extra or {})},
         }
         self._t: list[float] = []
         self._size: list[tuple[int, int]] = []

@@ -209,3 +209,18 @@ def test_file_sha256(tmp_path: Path) -> None:
     assert file_sha256(p) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     with pytest.raises(UserError):
         file_sha256(tmp_path / "missing")
+
+
+def test_metadata_given_as_one_dict_like_the_pipeline_builds(tmp_path: Path) -> None:
+    info = SourceInfo(kind="file", name="v.mp4", width=8, height=6, fps=25.0, duration=1.0,
+                      frame_count=25, path=tmp_path / "v.mp4")
+    meta = {"source": info.as_dict(), "source_sha256": "ef" * 32,
+            "model": {"name": "lite", "path": "/m/lite.task", "sha256": "12" * 32, "mediapipe": "1.2.2"},
+            "mediapipe_version": "1.2.2", "formcheck_version": "9.9.9", "session": "abc"}
+    path = tmp_path / "m.landmarks.npz"
+    write(path, synthetic_poses(2), meta=meta)
+    m = read_recording(path).meta
+    assert m["source_path"] == str(tmp_path / "v.mp4") and m["source_sha256"] == "ef" * 32
+    assert m["model"]["name"] == "lite" and m["model"]["sha256"] == "12" * 32
+    assert m["mediapipe_version"] == "1.2.2" and m["formcheck_version"] == "9.9.9"
+    assert m["extra"] == {"session": "abc"}
