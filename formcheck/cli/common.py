@@ -1,0 +1,65 @@
+"""Options and helpers shared by the commands that run an analyzer (analyze, live, replay)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from formcheck.analyzers import ANALYZERS, get_analyzer
+from formcheck.analyzers.base import Analyzer
+from formcheck.errors import UserError
+
+MODEL_HELP = "pose model: lite, full (default) or heavy, or the path of a .task bundle"
+
+
+def add_model_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="full", metavar="lite|full|heavy|PATH", help=MODEL_HELP)
+
+
+def add_out_arg(parser: argparse.ArgumentParser, default: str = "out") -> None:
+    parser.add_argument(
+        "--out", default=default, metavar="DIR", help=f"folder for the outputs (default: {default})"
+    )
+
+
+def add_exercise_args(parser: argparse.ArgumentParser) -> None:
+    """--exercise and the prescription it is judged against (defaults from EXERCISES.md)."""
+    names = ", ".join(sorted(n.replace("_", "-") for n in ANALYZERS))
+    parser.add_argument(
+        "--exercise",
+        metavar="NAME",
+        help=f"exercise to coach and count ({names}); without it only the pose is shown",
+    )
+    parser.add_argument("--reps", type=int, metavar="N", help="prescribed reps (per side where it applies)")
+    parser.add_argument("--hold", type=float, metavar="S", help="prescribed minimum hold, seconds")
+
+
+def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
+    """The analyzer the options ask for, with its prescription; None for pose only."""
+    if not getattr(args, "exercise", None):
+        if getattr(args, "reps", None) is not None or getattr(args, "hold", None) is not None:
+            raise UserError("--reps and --hold need --exercise")
+        return None
+    try:
+        cls = get_analyzer(args.exercise)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    from formcheck.analyzers import make_prescription
+
+    try:
+        prescription = make_prescription(cls, reps=args.reps, hold=args.hold)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return cls(prescription)
+
+
+def prepare_out_dir(out: str | Path) -> Path:
+    """Create the output folder, or say in one line why it cannot be used."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"cannot write outputs to {path}: it is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create output folder {path}: {exc.strerror or exc}") from None
+    return path

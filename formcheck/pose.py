@@ -1,0 +1,158 @@
+"""MediaPipe's Tasks `PoseLandmarker` behind one small, typed, deterministic wrapper.
+
+Why a wrapper: the Tasks API wants RGB `mp.Image`s and strictly increasing integer millisecond
+timestamps in VIDEO mode, returns lists of dataclasses, and must be closed explicitly (left to the
+garbage collector at exit it prints a traceback). Everything after this module sees
+`PoseFrame`s: plain float32 arrays with the source's own time, or "no person".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from formcheck.errors import UserError
+from formcheck.frames import Frame
+from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
+
+
+def mediapipe_version() -> str:
+    """The installed mediapipe version (recorded in reports and recordings)."""
+    from importlib.metadata import version
+
+    return version("mediapipe")
+
+
+@lru_cache(maxsize=8)
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks (models are tens of MB; computed once per path)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _landmark_array(points: list, *, with_scores: bool = True) -> np.ndarray:
+    """List of 33 Tasks landmark dataclasses -> float32 (33, 5): x, y, z, visibility, presence."""
+    out = np.empty((NUM_LANDMARKS, 5), dtype=np.float32)
+    for i, p in enumerate(points[:NUM_LANDMARKS]):
+        out[i, 0] = p.x
+        out[i, 1] = p.y
+        out[i, 2] = p.z
+        out[i, 3] = p.visibility if p.visibility is not None else 1.0
+        out[i, 4] = p.presence if p.presence is not None else 1.0
+    return out
+
+
+class PoseEstimator:
+    """Pose landmarks for each frame of one stream, in VIDEO (tracking) mode.
+
+    VIDEO mode tracks the person from frame to frame (faster and steadier than per-image
+    detection) and requires strictly increasing timestamps; the source's times are turned into
+    integer milliseconds here and nudged forward by 1 ms if two would collide, so a 1000 fps
+    file or a jittery camera never trips MediaPipe. One estimator serves one stream: open a new
+    one for the next video.
+
+        with PoseEstimator("full") as estimator:
+            for frame in source:
+                pose = estimator.process(frame)
+    """
+
+    def __init__(
+        self,
+        model: str = "full",
+        *,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        from formcheck.models import explain_model_error, resolve_model
+
+        self.model_path: Path = resolve_model(model)
+        self.model_name: str = model if model in ("lite", "full", "heavy") else self.model_path.name
+        self._last_ms = -1
+        try:
+            from mediapipe.tasks.python.core.base_options import BaseOptions
+            from mediapipe.tasks.python.vision import pose_landmarker as pl
+            from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+                VisionTaskRunningMode,
+            )
+
+            options = pl.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                running_mode=VisionTaskRunningMode.VIDEO,
+                num_poses=1,
+                min_pose_detection_confidence=min_detection_confidence,
+                min_pose_presence_confidence=min_presence_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            self._landmarker = pl.PoseLandmarker.create_from_options(options)
+        except UserError:
+            raise
+        except Exception as exc:  # MediaPipe reports bad bundles as RuntimeError/ValueError
+            raise explain_model_error(self.model_path, exc) from exc
+
+    @property
+    def model_sha256(self) -> str:
+        return file_sha256(self.model_path)
+
+    def info(self) -> dict[str, str]:
+        """What the report records about the model."""
+        return {
+            "name": self.model_name,
+            "path": str(self.model_path),
+            "sha256": self.model_sha256,
+            "mediapipe": mediapipe_version(),
+        }
+
+    def process(self, frame: Frame) -> PoseFrame:
+        """Landmarks of the one person in `frame`, or an empty PoseFrame if nobody is there."""
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        ts = int(round(frame.t * 1000.0))
+        if ts <= self._last_ms:
+            ts = self._last_ms + 1
+        self._last_ms = ts
+        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        result = self._landmarker.detect_for_video(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts
+        )
+        size = frame.size
+        if not result.pose_landmarks:
+            return PoseFrame.empty(frame.t, size)
+        world = result.pose_world_landmarks[0] if result.pose_world_landmarks else None
+        return PoseFrame(
+            t=frame.t,
+            image_size=size,
+            landmarks=_landmark_array(result.pose_landmarks[0]),
+            world=_landmark_array(world) if world else None,
+        )
+
+    def close(self) -> None:
+        if getattr(self, "_landmarker", None) is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # last resort: avoid MediaPipe's noisy __del__ at exit
+        try:
+            self.close()
+        except Exception:
+            pass

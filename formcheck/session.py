@@ -1,0 +1,187 @@
+"""Runs one stream of frames through pose -> analyzer -> overlay -> sinks.
+
+`Session` is the one place the stages meet: it feeds each `PoseFrame` to the analyzer, draws the
+feedback, and hands the frame, pose and annotated image to every sink. It never reads a source
+or runs the model itself, so `analyze` (a file), `live` (a camera) and `replay` (a recording, no
+model, maybe no image) all drive the same code and get the same report.
+
+`run_stream` is the loop shared by `analyze` and `live`: it turns Ctrl-C and a source that stops
+into an `ended_reason` instead of an exception, so whatever was computed is still closed and
+reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from formcheck.analyzers.base import Analyzer, Feedback, Report
+from formcheck.frames import Frame
+from formcheck.landmarks import PoseFrame
+
+
+class Sink(Protocol):
+    """What the session writes to (see formcheck.sinks); a context manager closing atomically."""
+
+    def __enter__(self) -> Any: ...
+
+    def write(self, frame: Frame | None, pose: PoseFrame, annotated: np.ndarray | None) -> None: ...
+
+    def close(self, partial: bool = False) -> None: ...
+
+
+class Annotator(Protocol):
+    def annotate(
+        self,
+        image: np.ndarray,
+        pose: PoseFrame,
+        feedback: Feedback | None,
+        status: str | None = None,
+    ) -> np.ndarray: ...
+
+
+@dataclass
+class SessionResult:
+    """What one session saw: frame counts, the exercise report, and whether it ended early."""
+
+    frames: int = 0
+    detected: int = 0
+    first_t: float | None = None
+    last_t: float | None = None
+    report: Report | None = None
+    partial: bool = False
+    ended_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def detection_rate(self) -> float:
+        return self.detected / self.frames if self.frames else 0.0
+
+
+def status_line(pose: PoseFrame, feedback: Feedback | None) -> str | None:
+    """The panel's status when no analyzer speaks: tell the user when nobody is in view."""
+    if not pose.detected:
+        return "No person in view"
+    if feedback is None:
+        return "Pose only - no exercise chosen"
+    return None
+
+
+class Session:
+    """Feeds frames and poses through the analyzer, the overlay and the sinks.
+
+        with Session(analyzer, sinks=[video, csv], overlay=Overlay()) as session:
+            for frame in source:
+                session.step(frame, estimator.process(frame))
+        result = session.result
+
+    Sinks are entered in `__enter__` so that an unwritable output fails before any work; they
+    are closed in `close()`, marked partial when the session ended early.
+    """
+
+    def __init__(
+        self,
+        analyzer: Analyzer | None,
+        sinks: Iterable[Sink] = (),
+        overlay: Annotator | None = None,
+    ) -> None:
+        self.analyzer = analyzer
+        self.sinks = list(sinks)
+        self.overlay = overlay
+        self.result = SessionResult()
+        self.last_feedback: Feedback | None = None
+        self.last_annotated: np.ndarray | None = None
+        self._entered: list[Sink] = []
+        self._closed = False
+        self._last_t: float | None = None
+
+    def __enter__(self) -> "Session":
+        try:
+            for sink in self.sinks:
+                sink.__enter__()
+                self._entered.append(sink)
+        except BaseException:
+            for sink in reversed(self._entered):
+                sink.close(partial=True)
+            self._closed = True
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        self.close(partial=exc_type is not None)
+
+    def step(self, frame: Frame | None, pose: PoseFrame) -> Feedback | None:
+        """One frame through the analyzer, overlay and sinks. Times must increase."""
+        if self._last_t is not None and pose.t <= self._last_t:
+            # Sources guarantee increasing times; a repeat here would corrupt hold timers.
+            self.result.warnings.append(f"skipped a frame whose time {pose.t:.3f}s did not increase")
+            return self.last_feedback
+        self._last_t = pose.t
+        r = self.result
+        r.frames += 1
+        r.detected += int(pose.detected)
+        if r.first_t is None:
+            r.first_t = pose.t
+        r.last_t = pose.t
+        feedback = self.analyzer.update(pose) if self.analyzer is not None else None
+        annotated = None
+        if self.overlay is not None and frame is not None:
+            annotated = self.overlay.annotate(
+                frame.image, pose, feedback, status=status_line(pose, feedback)
+            )
+        for sink in self._entered:
+            sink.write(frame, pose, annotated)
+        self.last_feedback = feedback
+        self.last_annotated = annotated
+        return feedback
+
+    def close(self, partial: bool = False, ended_reason: str | None = None) -> SessionResult:
+        """Finish the analyzer and close every sink (atomically); safe to call twice."""
+        if self._closed:
+            return self.result
+        self._closed = True
+        r = self.result
+        r.partial = r.partial or partial
+        if ended_reason:
+            r.ended_reason = ended_reason
+        errors: list[BaseException] = []
+        if self.analyzer is not None:
+            try:
+                r.report = self.analyzer.report()
+            except Exception as exc:  # keep the outputs even if the report fails
+                errors.append(exc)
+        for sink in reversed(self._entered):
+            try:
+                sink.close(partial=r.partial)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+        return r
+
+
+def run_stream(
+    frames: Iterable[Frame],
+    pose_fn: Callable[[Frame], PoseFrame],
+    session: Session,
+    *,
+    on_step: Callable[[Frame, PoseFrame, Feedback | None], bool] | None = None,
+) -> str | None:
+    """Drive `session` over `frames`; returns why it ended early, or None if it ran to the end.
+
+    `on_step` runs after each frame (progress bar, live window); returning False stops the
+    stream ("stopped by the user"). Ctrl-C is caught here and becomes "interrupted" so the
+    caller still closes the session and writes the report.
+    """
+    try:
+        for frame in frames:
+            pose = pose_fn(frame)
+            feedback = session.step(frame, pose)
+            if on_step is not None and on_step(frame, pose, feedback) is False:
+                return "stopped by the user"
+    except KeyboardInterrupt:
+        return "interrupted"
+    return None
