@@ -48,6 +48,7 @@ from formcheck.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 __all__ = [
     "Sink",
     "VideoSink",
+    "RawVideoSink",
     "CsvSink",
     "write_json_atomic",
     "output_paths",
@@ -87,13 +88,16 @@ def output_paths(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Path]:
     """The files one session writes into `out_dir`, named after the input's `stem`.
 
     Keys: "video" (<stem>.annotated.mp4), "csv" (<stem>.frames.csv), "report"
-    (<stem>.report.json). Fixed names so that a user, a script and the docs can find them.
+    (<stem>.report.json), "landmarks" (<stem>.landmarks.npz, the landmark recording written on
+    request by formcheck.recording). Fixed names so that a user, a script and the docs can find
+    them.
     """
     out = Path(out_dir)
     return {
         "video": out / f"{stem}.annotated.mp4",
         "csv": out / f"{stem}.frames.csv",
         "report": out / f"{stem}.report.json",
+        "landmarks": out / f"{stem}.landmarks.npz",
     }
 
 
@@ -355,13 +359,23 @@ class VideoSink(_AtomicSink):
             image = cv2.copyMakeBorder(image, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
         return np.ascontiguousarray(image)
 
-    def write(self, frame: Frame, pose: PoseFrame | None, annotated: np.ndarray | None) -> None:
-        """Append one frame: the annotated image when given, else the frame's own image."""
+    def write(self, frame: Frame | None, pose: PoseFrame | None, annotated: np.ndarray | None) -> None:
+        """Append one frame: the annotated image when given, else the frame's own image.
+
+        The time is `frame.t` (or `pose.t` when there is no frame, e.g. a skeleton drawn from a
+        recording); with neither an image nor a frame there is nothing to encode.
+        """
         self._require_open()
-        image = self._fit(annotated if annotated is not None else frame.image)
+        image = self._pick(frame, annotated)
+        if image is None:
+            return
+        t = float(frame.t) if frame is not None else float(pose.t) if pose is not None else None
+        if t is None:
+            raise ValueError("VideoSink.write needs a frame or a pose to know the time")
+        image = self._fit(image)
         if self._t0 is None:
-            self._t0 = float(frame.t)
-        pts = int(round((float(frame.t) - self._t0) / VIDEO_TIME_BASE))
+            self._t0 = t
+        pts = int(round((t - self._t0) / VIDEO_TIME_BASE))
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # the MP4 needs strictly increasing times
         video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
@@ -373,6 +387,11 @@ class VideoSink(_AtomicSink):
         self._pending = video_frame
         self._last_pts = pts
         self.frames_written += 1
+
+    def _pick(self, frame: Frame | None, annotated: np.ndarray | None) -> np.ndarray | None:
+        if annotated is not None:
+            return annotated
+        return frame.image if frame is not None else None
 
     def _encode(self, video_frame: av.VideoFrame | None, duration: int = 0) -> None:
         if video_frame is not None:
@@ -410,6 +429,28 @@ class VideoSink(_AtomicSink):
         if self._prev_pts is not None:
             return max(1, last.pts - self._prev_pts)
         return int(round(1.0 / self.fps_hint / VIDEO_TIME_BASE))
+
+
+class RawVideoSink(VideoSink):
+    """The camera as it was, without the overlay (`formcheck live --record FILE`), so a session
+    can be analyzed again later. Same timing and atomicity as VideoSink; a lower CRF (18,
+    visually lossless) because it is source material for the pose model, not a preview.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        width: int,
+        height: int,
+        fps_hint: float | None = None,
+        crf: int = 18,
+        preset: str = "veryfast",
+    ) -> None:
+        super().__init__(path, width=width, height=height, fps_hint=fps_hint, crf=crf, preset=preset)
+
+    def _pick(self, frame: Frame | None, annotated: np.ndarray | None) -> np.ndarray | None:
+        return frame.image if frame is not None else None
 
 
 def _mark_partial(tmp: Path) -> None:

@@ -20,6 +20,7 @@ from formcheck.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from formcheck.sinks import (
     PARTIAL_COMMENT,
     CsvSink,
+    RawVideoSink,
     VideoSink,
     csv_header,
     output_paths,
@@ -326,6 +327,7 @@ def test_output_paths_names() -> None:
         "video": "walk.annotated.mp4",
         "csv": "walk.frames.csv",
         "report": "walk.report.json",
+        "landmarks": "walk.landmarks.npz",
     }
     assert all(v.parent == Path("out") for v in paths.values())
 
@@ -342,3 +344,25 @@ def test_csv_numbers_are_finite_or_empty(tmp_path: Path) -> None:
     assert row["nose_x"] == ""
     assert row["left_eye_inner_y"] == "0"
     assert row["nose_y"] == "0.25"
+
+
+def test_raw_video_sink_records_the_camera_not_the_overlay(tmp_path: Path) -> None:
+    out = tmp_path / "rec.mp4"
+    black = np.zeros((H, W, 3), np.uint8)
+    white = np.full((H, W, 3), 255, np.uint8)
+    with RawVideoSink(out, width=W, height=H, fps_hint=30) as sink:
+        sink.write(Frame(t=0.0, image=black, index=0), PoseFrame.empty(0.0, (W, H)), white)
+    (frame,) = [f.to_ndarray(format="bgr24") for f in av.open(str(out)).decode(video=0)]
+    assert frame.mean() < 16
+
+
+def test_video_from_poses_without_frames_uses_pose_time(tmp_path: Path) -> None:
+    """A skeleton drawn from a recording: no Frame, the time comes from the pose."""
+    out = tmp_path / "skel.mp4"
+    times = [0.0, 0.05, 0.2]
+    with VideoSink(out, width=W, height=H, fps_hint=20) as sink:
+        for i, t in enumerate(times):
+            sink.write(None, PoseFrame.empty(t, (W, H)), _image(i))
+        sink.write(None, PoseFrame.empty(0.3, (W, H)), None)  # nothing to draw: skipped
+    decoded, _, _ = _decode(out)
+    assert np.allclose(decoded, times, atol=1.5e-5)
