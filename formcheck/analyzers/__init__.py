@@ -33,3 +33,9 @@ def get_analyzer(name: str) -> type[Analyzer]:
         valid = ", ".join(sorted(n.replace("_", "-") for n in ANALYZERS)) or "none yet"
         raise ValueError(f"unknown exercise {name!r}; valid: {valid}")
     return ANALYZERS[key]
+
+
+from formcheck.analyzers.base import make_prescription  # noqa: E402  (re-exported for the CLI)
+
+# Importing an exercise module registers it. Kept last: the modules use `register` above.
+from formcheck.analyzers import pelvic_tilt  # noqa: E402,F401

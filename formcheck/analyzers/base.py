@@ -9,6 +9,7 @@ output, on recordings and on synthetic landmark streams.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -183,3 +184,29 @@ class Analyzer(ABC):
     @abstractmethod
     def report(self) -> Report:
         """Everything that happened, per rep and in total."""
+
+
+def make_prescription(
+    analyzer_cls: type[Analyzer], reps: int | None = None, hold: float | None = None
+) -> Prescription:
+    """The exercise's default prescription with the therapist's `reps`/`hold` (CLI --reps/--hold).
+
+    Checked here, once, so the CLI, replay and the scorecard all refuse the same bad values with
+    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0. A hold longer
+    than the default range's upper end raises that end to the hold (the range stays valid).
+    ValueError carries a one-line message the CLI turns into a UserError.
+    """
+    base = analyzer_cls.default_prescription
+    new_reps = base.reps
+    if reps is not None:
+        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+            raise ValueError(f"--reps must be a whole number of at least 1, got {reps!r}")
+        new_reps = reps
+    new_hold, hold_max = base.hold, base.hold_max
+    if hold is not None:
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not math.isfinite(hold) or hold < 0:
+            raise ValueError(f"--hold must be a number of seconds >= 0, got {hold!r}")
+        new_hold = float(hold)
+        if hold_max is not None and hold_max < new_hold:
+            hold_max = new_hold
+    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max)

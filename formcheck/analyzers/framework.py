@@ -1,0 +1,401 @@
+"""The machinery every exercise analyzer shares, so each exercise file only says what it measures.
+
+An exercise analyzer subclasses `ExerciseAnalyzer` and answers three questions per frame:
+
+- `judge(pose)`: can this frame be judged at all? (None, or a cannot-judge reason such as
+  "not lying down"); the framework already handles "no person" and set changes;
+- `measure(pose)`: a `Reading`: one *score* (0 = neutral, 1 = a full repetition's position,
+  NaN while calibrating), the faults seen now, and values worth reporting;
+- `cue(...)`: the one short sentence to show.
+
+The framework does the rest, the same way for every exercise: it splits the session into sets
+(`SetDetector`), logs cannot-judge and fault intervals (`IntervalLog`), turns the score into
+repetitions with hold timing (`RepCycle`: neutral -> moving -> held -> released), never lets a rep
+or hold span two sets or a long cannot-judge stretch, and assembles the `Report`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from formcheck.analyzers.base import Analyzer, Fault, Feedback, Interval, Prescription, Report, Rep
+from formcheck.analyzers.signals import NO_PERSON, Hysteresis, SetChange, SetDetector
+from formcheck.landmarks import PoseFrame
+
+
+class IntervalLog:
+    """Turns a per-frame label (a fault kind, a cannot-judge reason, or None) into intervals.
+
+    An interval runs from the first frame with the label to the first frame without it (or the
+    last frame seen, at `close`). Intervals shorter than `min_duration` are dropped, and two of
+    the same label separated by less than `merge_gap` seconds are merged, so one flicker does
+    not split or create an event.
+    """
+
+    def __init__(self, min_duration: float = 0.0, merge_gap: float = 0.0) -> None:
+        self.min_duration, self.merge_gap = min_duration, merge_gap
+        self._open: dict[str, float] = {}
+        self._last_t: float | None = None
+        self._done: list[tuple[str, float, float]] = []
+
+    def update(self, t: float, labels: str | set[str] | frozenset[str] | None) -> None:
+        now = {labels} if isinstance(labels, str) else set(labels or ())
+        for key in list(self._open):
+            if key not in now:
+                self._push(key, self._open.pop(key), t)
+        for key in now:
+            self._open.setdefault(key, t)
+        self._last_t = t
+
+    def active(self, t: float) -> dict[str, float]:
+        """Labels open now with how long they have lasted."""
+        return {k: t - s for k, s in self._open.items()}
+
+    def close(self, t: float | None = None) -> None:
+        end = t if t is not None else self._last_t
+        for key, start in list(self._open.items()):
+            self._push(key, start, end if end is not None else start)
+        self._open.clear()
+
+    def _push(self, key: str, start: float, end: float) -> None:
+        for i in range(len(self._done) - 1, -1, -1):
+            k, s, e = self._done[i]
+            if k == key:
+                if start - e <= self.merge_gap:
+                    self._done[i] = (k, s, max(e, end))
+                    return
+                break
+        self._done.append((key, start, end))
+
+    def intervals(self) -> list[tuple[str, float, float]]:
+        """(label, start, end), time-ordered, open ones excluded, short ones dropped."""
+        kept = [iv for iv in self._done if iv[2] - iv[1] >= self.min_duration]
+        return sorted(kept, key=lambda iv: (iv[1], iv[0]))
+
+
+@dataclass
+class Reading:
+    """What an exercise measured in one judgeable frame.
+
+    `score`: 0 at the neutral position, 1 at a full repetition's position (NaN = no score yet,
+    e.g. while calibrating); `side` for exercises done to a side; `faults` present now; `values`
+    raw measurements kept per rep (their value at the peak of the rep is reported).
+    """
+
+    score: float
+    side: str | None = None
+    faults: frozenset[str] = frozenset()
+    values: dict[str, float] = field(default_factory=dict)
+    calibrating: bool = False
+    cannot_judge: str | None = None  # faults are still seen, but no rep can be judged
+
+
+@dataclass
+class RepInProgress:
+    start: float
+    side: str | None
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    values_at_peak: dict[str, float] = field(default_factory=dict)
+    peak: float = -math.inf
+    reached: float | None = None  # live: when the score first reached the held level
+
+    def add(self, t: float, score: float, values: dict[str, float]) -> None:
+        self.samples.append((t, score))
+        if score > self.peak:
+            self.peak = score
+            self.values_at_peak = dict(values)
+
+
+class RepCycle:
+    """neutral -> moving -> held -> released, from a 0..1 score, with the hold timed.
+
+    A rep starts when the score stays >= `on` for `dwell` seconds and ends when it stays <= `off`
+    for `dwell` seconds (hysteresis: noise near one threshold cannot make or break a rep). Its
+    start and end are the times those crossings began. The hold is measured afterwards on the
+    rep's own samples: from the first time the score reaches `hold_level` x the rep's peak (the
+    position is reached) to the last time it is there (the release begins), so the ramps in and
+    out are excluded whatever the person's range. Live, the timer runs from the first sample at
+    or above `reach` x the running peak... simplified to: at or above `reach` (absolute score).
+    """
+
+    def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
+                 hold_level: float = 0.75, reach: float = 0.7) -> None:
+        self.switch = Hysteresis(on, off, dwell)
+        self.hold_level, self.reach = hold_level, reach
+        self.current: RepInProgress | None = None
+        self._pre: list[tuple[float, float]] = []  # samples while a start is pending
+
+    def reset(self) -> None:
+        self.switch.reset()
+        self.current = None
+        self._pre = []
+
+    def update(self, t: float, score: float, side: str | None,
+               values: dict[str, float]) -> RepInProgress | None:
+        """Feed one score; returns the finished rep when one ends on this sample."""
+        if math.isnan(score):
+            return None
+        flipped = self.switch.update(t, score)
+        if self.switch.active:
+            if flipped:
+                self.current = RepInProgress(start=self.switch.since or t, side=side)
+                for ts, s in self._pre:
+                    if ts >= self.current.start:
+                        self.current.add(ts, s, values)
+            assert self.current is not None
+            self.current.add(t, score, values)
+            if self.current.reached is None and score >= self.reach:
+                self.current.reached = t
+            self._pre = []
+            return None
+        if flipped and self.current is not None:
+            done = self.current
+            end = self.switch.since or t
+            done.samples = [(ts, s) for ts, s in done.samples if ts <= end]
+            self.current = None
+            return done
+        # Keep the samples of a start that is still pending, to date the rep from its crossing.
+        if self.switch.pending_since is not None:
+            self._pre.append((t, score))
+        else:
+            self._pre = []
+        return None
+
+    def cut(self) -> RepInProgress | None:
+        """End the rep in progress now (end of set, long cannot-judge stretch, end of video)."""
+        done, self.current = self.current, None
+        self.switch.reset()
+        self._pre = []
+        return done
+
+    def hold_of(self, rep: RepInProgress) -> tuple[float, float, float] | None:
+        """(hold start, hold end, hold seconds) from the rep's samples, or None if never held."""
+        peak = robust_peak([s for _, s in rep.samples])
+        if not rep.samples or not peak >= self.reach:
+            return None
+        level = self.hold_level * peak
+        above = [ts for ts, s in rep.samples if s >= level]
+        start, end = above[0], above[-1]
+        return start, end, end - start
+
+
+class ExerciseAnalyzer(Analyzer):
+    """The shared body of every exercise analyzer (see the module docstring).
+
+    Class settings a subclass may change:
+    - `gap`: seconds without a judgeable frame after which an open rep is closed and a new set
+      begins (a hold never spans a gap);
+    - `rep_voiding_faults`: faults that make a movement *not* a rep of this exercise (a bridge is
+      not a pelvic tilt): a rep overlapping one is dropped and reported under `extra`;
+    - `fault_messages`: the report's words for each fault kind;
+    - `cycle_params`: thresholds of the `RepCycle`.
+    """
+
+    gap: ClassVar[float] = 1.0
+    rep_voiding_faults: ClassVar[frozenset[str]] = frozenset()
+    fault_messages: ClassVar[dict[str, str]] = {}
+    fault_min_duration: ClassVar[float] = 0.3
+    cycle_params: ClassVar[dict[str, float]] = {}
+    feedback_linger: ClassVar[float] = 2.5  # seconds a rep's verdict stays on screen
+
+    def __init__(self, prescription: Prescription | None = None) -> None:
+        super().__init__(prescription)
+        self.sets = SetDetector(gap=self.gap)
+        self.cycle = RepCycle(**self.cycle_params)
+        self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
+        self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
+        self._reps: list[Rep] = []
+        self._voided: list[dict[str, float]] = []
+        self._pending: list[tuple[RepInProgress, int, bool]] = []  # closed reps awaiting faults
+        self._set_spans: list[list[float]] = []
+        self._last_t: float | None = None
+        self._last_judged: float | None = None
+        self._stale = False  # a long cannot-judge stretch already cut the rep and recalibrated
+        self._finished = False
+        self._last_rep_note: tuple[float, Rep] | None = None
+        self._feedback: Feedback | None = None
+
+    # --- what a subclass provides ------------------------------------------------------------
+
+    def judge(self, pose: PoseFrame) -> str | None:
+        """A cannot-judge reason for this frame (person present), or None when it can be judged."""
+        return None
+
+    def measure(self, pose: PoseFrame) -> Reading | str:
+        """The frame's Reading, or a cannot-judge reason found while measuring."""
+        raise NotImplementedError
+
+    def new_set(self) -> None:
+        """Forget per-set state (baseline, filters): called when a set begins."""
+
+    def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
+            faults: frozenset[str]) -> str:
+        """The one sentence to show now."""
+        return ""
+
+    # --- the framework -----------------------------------------------------------------------
+
+    @property
+    def set_index(self) -> int:
+        return max(len(self._set_spans) - 1, 0)
+
+    def _begin_set(self, start: float) -> None:
+        rip = self.cycle.cut()
+        if rip is not None:  # the frames from the cut on belong to the new set
+            rip.samples = [(ts, s) for ts, s in rip.samples if ts < start]
+        self._close_rep(rip, cut=True)
+        self._set_spans.append([start, start])
+        self._last_judged = None
+        self._stale = False
+        self.new_set()
+
+    def update(self, pose: PoseFrame) -> Feedback:
+        t = float(pose.t)
+        if self._finished or not math.isfinite(t) or (self._last_t is not None and t <= self._last_t):
+            # Out-of-order or repeated timestamps cannot be timed: show the last feedback.
+            return self._feedback or self._make_feedback("waiting", None, None, frozenset(), None)
+        self._last_t = t
+        change: SetChange | None = self.sets.update(pose)
+        reason: str | None
+        reading: Reading | None = None
+        if pose.landmarks is None:
+            reason = NO_PERSON
+        else:
+            if change is not None:
+                self._begin_set(change.start)
+            reason = self.judge(pose)
+            if reason is None:
+                r = self.measure(pose)
+                if isinstance(r, str):
+                    reason = r
+                else:
+                    reading = r
+                    reason = r.cannot_judge
+            self._set_spans[-1][1] = t
+        self.cannot.update(t, reason)
+
+        if reason is not None:
+            # Too long without judging: the rep in progress cannot be timed any further, and the
+            # person may have moved, so calibrate again (once per stretch).
+            if not self._stale and self._last_judged is not None and t - self._last_judged > self.gap:
+                self._close_rep(self.cycle.cut(), cut=True)
+                self.new_set()
+                self._stale = True
+            faults = reading.faults if reading is not None else frozenset()
+            self.fault_log.update(t, set(faults))
+            fb = self._make_feedback("cannot judge", reading, None, faults, reason)
+            self._feedback = fb
+            return fb
+
+        assert reading is not None
+        self._last_judged = t
+        self._stale = False
+        self.fault_log.update(t, set(reading.faults))
+        done = self.cycle.update(t, reading.score, reading.side, reading.values)
+        if done is not None:
+            self._close_rep(done, cut=False)
+        state = "calibrating" if reading.calibrating else self._state(t, reading)
+        hold = None
+        cur = self.cycle.current
+        if cur is not None and cur.reached is not None:
+            hold = t - cur.reached
+        fb = self._make_feedback(state, reading, hold, reading.faults, None)
+        self._feedback = fb
+        return fb
+
+    def _state(self, t: float, reading: Reading) -> str:
+        cur = self.cycle.current
+        if cur is None:
+            return "neutral"
+        if cur.reached is None:
+            return "moving"
+        if reading.score < self.cycle.reach:
+            return "releasing"
+        return "holding"
+
+    def _make_feedback(self, state: str, reading: Reading | None, hold: float | None,
+                       faults: frozenset[str], reason: str | None) -> Feedback:
+        if reason and not faults:
+            cue = f"Cannot judge: {reason}"
+        else:
+            cue = self.cue(self._last_t or 0.0, state, reading, hold, faults)
+        side = reading.side if reading is not None else None
+        return Feedback(
+            exercise=self.name, state=state, count=len(self._reps),
+            target=self.prescription.reps, good=sum(r.met for r in self._reps),
+            hold_elapsed=hold, hold_target=self.prescription.hold or None, cue=cue,
+            faults=tuple(sorted(faults)), cannot_judge=reason, side=side,
+        )
+
+    def recent_rep(self, t: float) -> Rep | None:
+        """The rep that ended within `feedback_linger` seconds, for 'Good hold'-style cues."""
+        if self._last_rep_note and t - self._last_rep_note[0] <= self.feedback_linger:
+            return self._last_rep_note[1]
+        return None
+
+    def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
+        if rip is None or not rip.samples:
+            return
+        hold = self.cycle.hold_of(rip)
+        if hold is None:
+            return  # moved off neutral but never reached the position: not a rep
+        end = rip.samples[-1][0]
+        # A voiding fault (a bridge during a "tilt") makes it not a rep at all.
+        active = self.fault_log.active(end)
+        spans = [(k, s, e) for k, s, e in self.fault_log.intervals()] + [
+            (k, end - d, end) for k, d in active.items()]
+        if any(k in self.rep_voiding_faults and s < end and e > rip.start for k, s, e in spans):
+            self._voided.append({"start": round(rip.start, 3), "end": round(end, 3)})
+            return
+        h_start, h_end, seconds = hold
+        target = self.prescription.hold
+        met = seconds + 1e-9 >= target
+        measured = {k: round(v, 4) for k, v in rip.values_at_peak.items()}
+        measured["peak_score"] = round(rip.peak, 3)
+        measured["hold_start"] = round(h_start, 3)
+        measured["hold_end"] = round(h_end, 3)
+        if cut:
+            measured["cut_short"] = 1.0
+        rep = Rep(
+            index=len(self._reps) + 1, start=round(rip.start, 3), end=round(end, 3),
+            set_index=self.set_index, side=rip.side,
+            hold=round(seconds, 3) if target > 0 or self.prescription.hold_max else None,
+            met=met, measured=measured,
+        )
+        self._reps.append(rep)
+        self._last_rep_note = (end, rep)
+
+    def finish(self) -> None:
+        if self._finished:
+            return
+        self._close_rep(self.cycle.cut(), cut=True)
+        self.cannot.close(self._last_t)
+        self.fault_log.close(self._last_t)
+        self._finished = True
+
+    def report(self) -> Report:
+        self.finish()
+        faults = [
+            Fault(kind=k, start=round(s, 3), end=round(e, 3), message=self.fault_messages.get(k, ""))
+            for k, s, e in self.fault_log.intervals()
+        ]
+        for rep in self._reps:
+            rep.faults = [f for f in faults if f.start < rep.end and f.end > rep.start]
+        cannot = [Interval(round(s, 3), round(e, 3), k) for k, s, e in self.cannot.intervals() if e > s]
+        sets = [Interval(round(s, 3), round(e, 3), "") for s, e in self._set_spans]
+        extra: dict[str, object] = {}
+        if self.rep_voiding_faults:
+            extra["not_counted"] = list(self._voided)
+        return Report(exercise=self.name, prescription=self.prescription, reps=list(self._reps),
+                      faults=faults, cannot_judge=cannot, sets=sets, extra=extra)
+
+
+def robust_peak(values: list[float] | np.ndarray, q: float = 90.0) -> float:
+    """A peak that one outlier frame cannot make: the q-th percentile."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return float(np.percentile(arr, q)) if arr.size else float("nan")

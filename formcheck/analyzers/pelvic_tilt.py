@@ -1,0 +1,160 @@
+"""Supine posterior pelvic tilt: each tilt, each hold timed against the prescription, bridges.
+
+What a side view shows of a posterior pelvic tilt is small: the pelvis rotates toward the face,
+so the thigh's angle to the trunk changes by a degree or two and the hip landmark shifts by a
+few hundredths of a torso length. So:
+
+- the tilt is measured against a *neutral baseline* learned per set while the person rests
+  (`signals.Baseline`), in two features that both carry the rotation: the hip-knee segment's
+  angle to the trunk axis, and the hip's distance from the shoulder-knee line (torso lengths);
+- each feature's change is divided by the change a full tilt makes (`FULL_TILT`), and the score
+  is their mean (0 = neutral, 1 = a full tilt); the framework's hysteresis + dwell turns it into
+  reps and holds;
+- when the neutral jitter of the score is a sizeable part of a tilt, the analyzer says "cannot
+  judge: signal below the noise" rather than count noise;
+- a bridge is a different movement: the hips rise well above the shoulder-ankle line (the same
+  index the labels use, in torso lengths). It is a fault ("hips_off_floor"), and a movement that
+  overlaps it is never counted as a tilt.
+Only a side view of a person lying on their back is judged for tilts; a bridge is flagged from
+any view that shows the body lying down, because it is plain to see.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+
+from formcheck.analyzers import register
+from formcheck.analyzers.base import Prescription
+from formcheck.analyzers.framework import ExerciseAnalyzer, Reading
+from formcheck.analyzers.signals import (
+    BELOW_NOISE, BODY_NOT_VISIBLE, NOT_LYING, NOT_SUPINE, WRONG_VIEW, Baseline, Hysteresis,
+    angle_deg, facing_side, joint, lying_face, missing_landmarks, out_of_frame, posture,
+    side_view_ratio, signed_distance,
+)
+from formcheck.landmarks import Landmark, PoseFrame
+
+HIPS_OFF_FLOOR = "hips_off_floor"
+
+# The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
+BODY = tuple(
+    Landmark[f"{s}_{p}"] for s in ("LEFT", "RIGHT") for p in ("SHOULDER", "HIP", "KNEE", "ANKLE")
+)
+
+
+def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
+    """The side-view measurements, scale-free (degrees and torso lengths), on the `side` joints.
+
+    - `thigh_deg`: angle at the hip between the trunk (hip->shoulder) and the thigh (hip->knee);
+    - `hip_drop`: how far the hip lies below the shoulder-knee line, in torso lengths;
+    - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (0 lying
+      flat, ~0.5 in a full bridge).
+    """
+    sh, hip, knee, ankle = pose.pixels([joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")])
+    torso = float(np.linalg.norm(hip - sh))
+    if not torso > 0:
+        return {}
+    return {
+        "thigh_deg": angle_deg(sh, hip, knee),
+        "hip_drop": -signed_distance(hip, sh, knee) / torso,
+        "bridge": signed_distance(hip, sh, ankle) / torso,
+    }
+
+
+@register
+class PelvicTiltAnalyzer(ExerciseAnalyzer):
+    """Counts posterior pelvic tilts, times each hold, and flags bridges (see module docstring)."""
+
+    name: ClassVar[str] = "pelvic_tilt"
+    title: ClassVar[str] = "Pelvic tilt"
+    default_prescription: ClassVar[Prescription] = Prescription(reps=10, hold=3.0, hold_max=5.0)
+    rep_voiding_faults = frozenset({HIPS_OFF_FLOOR})
+    fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)"}
+    cycle_params = {"on": 0.55, "off": 0.3, "dwell": 0.25, "hold_level": 0.7, "reach": 0.6}
+
+    # Change of each feature in a full posterior tilt, and its sign (see tilt_features).
+    FULL_TILT: ClassVar[dict[str, float]] = {"thigh_deg": 2.0, "hip_drop": 0.02}
+    # The score's neutral jitter above which a tilt cannot be told from noise.
+    MAX_NOISE: ClassVar[float] = 0.2
+    # Torso within this angle of the image horizontal = lying; side view below this width ratio.
+    SIDE_VIEW_MAX: ClassVar[float] = 0.35
+    BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
+
+    def __init__(self, prescription: Prescription | None = None) -> None:
+        super().__init__(prescription)
+        self.new_set()
+
+    def new_set(self) -> None:
+        self.baseline = Baseline(window=4.0, settle=1.0)
+        self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
+        self.side: str | None = None
+        self._side_votes: dict[str, int] = {"left": 0, "right": 0}
+
+    def _near_side(self, pose: PoseFrame) -> str:
+        """The side facing the camera: voted over the calibration, then fixed for the set
+        (switching joints mid-set would shift every feature against the baseline)."""
+        if not self.baseline.ready or self.side is None:
+            vote = facing_side(pose)
+            if vote:
+                self._side_votes[vote] += 1
+            self.side = max(self._side_votes, key=lambda k: self._side_votes[k])
+        return self.side
+
+    def judge(self, pose: PoseFrame) -> str | None:
+        if missing_landmarks(pose, BODY, 0.3) or out_of_frame(pose, BODY):
+            return BODY_NOT_VISIBLE
+        if posture(pose) != "lying":
+            return NOT_LYING
+        return None
+
+    def measure(self, pose: PoseFrame) -> Reading | str:
+        side = self._near_side(pose)
+        f = tilt_features(pose, side)
+        if not f or any(math.isnan(v) for v in f.values()):
+            return BODY_NOT_VISIBLE
+        t = pose.t
+        self.bridge.update(t, f["bridge"])
+        faults = frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()
+        values = {k: round(v, 4) for k, v in f.items()}
+        # A bridge is visible from an oblique view too; a tilt needs a side view of a supine body.
+        if side_view_ratio(pose) > self.SIDE_VIEW_MAX:
+            return Reading(score=math.nan, faults=faults, values=values, cannot_judge=WRONG_VIEW)
+        if lying_face(pose) == "down":
+            return Reading(score=math.nan, faults=faults, values=values, cannot_judge=NOT_SUPINE)
+        keys = list(self.FULL_TILT)
+        vec = np.array([f[k] for k in keys])
+        full = np.array([self.FULL_TILT[k] for k in keys])
+        if not self.baseline.ready:
+            if not self.bridge.active:
+                self.baseline.update(t, vec)
+            return Reading(score=math.nan, faults=faults, values=values, calibrating=True)
+        dev = (vec - self.baseline.value) / full
+        score = float(np.mean(dev))
+        noise = float(np.mean(self.baseline.noise / full))
+        values["tilt_score"] = round(score, 3)
+        if self.cycle.current is None and score < self.cycle.switch.off and not self.bridge.active:
+            self.baseline.update(t, vec)  # follow slow drift, only while resting
+        if noise > self.MAX_NOISE and self.cycle.current is None:
+            return Reading(score=math.nan, faults=faults, values=values, cannot_judge=BELOW_NOISE)
+        return Reading(score=score, faults=faults, values=values)
+
+    def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
+            faults: frozenset[str]) -> str:
+        if HIPS_OFF_FLOOR in faults:
+            return "Keep your hips on the floor"
+        target = self.prescription.hold
+        if state == "calibrating":
+            return "Lie still: finding your neutral position"
+        if state == "holding" and hold is not None:
+            if target and hold < target:
+                return f"Hold... {int(hold)} of {target:g} s"
+            return "Good hold - now release"
+        if state in ("moving", "releasing"):
+            return "Flatten your back" if state == "moving" else "Release slowly"
+        last = self.recent_rep(t)
+        if last is not None:
+            return "Good hold" if last.met else "Hold it longer next time"
+        return "Flatten your back"
+

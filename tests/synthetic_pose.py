@@ -1,0 +1,148 @@
+"""Synthetic landmark streams for analyzer tests: a person lying hook-lying in a side view.
+
+Not a body model: a 2-D stick figure placed where MediaPipe puts the joints of a person lying on
+their back with knees bent, seen from their right side, head at image-left. A posterior pelvic
+tilt is drawn the way it shows in side-view landmarks (the thigh rotates a couple of degrees
+about the hip and the hip shifts a few pixels); a bridge lifts the hips well above the
+shoulder-ankle line. Everything is in pixels of a 640x360 image, then normalized.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from formcheck.landmarks import NUM_LANDMARKS, Landmark as L, PoseFrame
+
+SIZE = (640, 360)
+TORSO = 160.0  # torso length in pixels at scale 1
+
+
+def _rot(v: np.ndarray, deg: float) -> np.ndarray:
+    a = math.radians(deg)
+    c, s = math.cos(a), math.sin(a)
+    return np.array([c * v[0] + s * v[1], -s * v[0] + c * v[1]])  # counter-clockwise in y-down
+
+
+def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: float = 2.5,
+                 hip_shift_per_tilt: float = 0.03) -> dict[L, np.ndarray]:
+    """Joint pixels (scale 1, origin at the hip) of a right-side view, head to image-left.
+
+    `tilt` 1 = a full posterior pelvic tilt; `bridge` 1 = hips raised 0.5 torso lengths.
+    """
+    hip = np.array([0.0, 0.0])
+    hip = hip + np.array([-hip_shift_per_tilt * 0.5, hip_shift_per_tilt]) * TORSO * tilt  # towards head, down
+    hip = hip + np.array([0.0, -0.5 * TORSO * bridge])
+    shoulder = np.array([-TORSO, 0.0])
+    ankle = np.array([0.95 * TORSO, 5.0])
+    thigh = 0.95 * TORSO
+    shin = 0.9 * TORSO
+    # Knee from the two-bone chain hip-knee-ankle with the knee up (smaller y).
+    d = ankle - hip
+    dist = float(np.linalg.norm(d))
+    a = (thigh**2 - shin**2 + dist**2) / (2 * dist)
+    h = math.sqrt(max(thigh**2 - a**2, 0.0))
+    base = hip + a * d / dist
+    perp = np.array([d[1], -d[0]]) / dist
+    knee = base + h * perp
+    if knee[1] > base[1]:
+        knee = base - h * perp
+    knee = hip + _rot(knee - hip, -thigh_deg_per_tilt * tilt)
+    pts = {
+        L.RIGHT_SHOULDER: shoulder, L.RIGHT_HIP: hip, L.RIGHT_KNEE: knee, L.RIGHT_ANKLE: ankle,
+        L.RIGHT_HEEL: ankle + [-8, 6], L.RIGHT_FOOT_INDEX: ankle + [25, 6],
+        L.RIGHT_ELBOW: shoulder + [0.45 * TORSO, 8], L.RIGHT_WRIST: shoulder + [0.85 * TORSO, 10],
+        L.RIGHT_PINKY: shoulder + [0.9 * TORSO, 10], L.RIGHT_INDEX: shoulder + [0.92 * TORSO, 9],
+        L.RIGHT_THUMB: shoulder + [0.9 * TORSO, 7],
+        L.RIGHT_EAR: shoulder + [-0.35 * TORSO, -0.12 * TORSO],
+        L.RIGHT_EYE: shoulder + [-0.45 * TORSO, -0.2 * TORSO],
+        L.RIGHT_EYE_INNER: shoulder + [-0.46 * TORSO, -0.21 * TORSO],
+        L.RIGHT_EYE_OUTER: shoulder + [-0.43 * TORSO, -0.19 * TORSO],
+        L.MOUTH_RIGHT: shoulder + [-0.48 * TORSO, -0.12 * TORSO],
+        L.NOSE: shoulder + [-0.5 * TORSO, -0.25 * TORSO],
+    }
+    # The far (left) side sits a few pixels behind: slightly up and shifted.
+    far = {}
+    for lm, p in pts.items():
+        name = lm.name.replace("RIGHT_", "LEFT_")
+        if name in L.__members__ and name != lm.name:
+            far[L[name]] = p + np.array([3.0, -4.0])
+    pts.update(far)
+    return pts
+
+
+def standing_points() -> dict[L, np.ndarray]:
+    """A person standing, seen from the side (torso vertical, head up)."""
+    pts = lying_points()
+    out = {}
+    for lm, p in pts.items():
+        out[lm] = np.array([-p[1], p[0]])  # rotate 90 deg: head (image-left) -> up
+    # legs straight down under the hips
+    for side in ("LEFT", "RIGHT"):
+        out[L[f"{side}_KNEE"]] = out[L[f"{side}_HIP"]] + [0, 0.95 * TORSO]
+        out[L[f"{side}_ANKLE"]] = out[L[f"{side}_HIP"]] + [0, 1.85 * TORSO]
+        out[L[f"{side}_HEEL"]] = out[L[f"{side}_ANKLE"]] + [-8, 8]
+        out[L[f"{side}_FOOT_INDEX"]] = out[L[f"{side}_ANKLE"]] + [25, 8]
+    return out
+
+
+def to_pose(t: float, pts: dict[L, np.ndarray], centre: tuple[float, float] = (330.0, 250.0),
+            scale: float = 1.0, noise_px: float = 0.0, rng: np.random.Generator | None = None,
+            size: tuple[int, int] = SIZE, visibility: float = 0.95) -> PoseFrame:
+    """A PoseFrame from joint pixels about the hip: scaled, placed at `centre`, with pixel noise."""
+    arr = np.zeros((NUM_LANDMARKS, 5), dtype=np.float32)
+    arr[:, 3:] = visibility
+    for lm, p in pts.items():
+        xy = np.asarray(centre) + scale * np.asarray(p, dtype=float)
+        if noise_px and rng is not None:
+            xy = xy + rng.normal(0.0, noise_px, 2)
+        arr[lm, 0] = xy[0] / size[0]
+        arr[lm, 1] = xy[1] / size[1]
+        arr[lm, 2] = -0.1 if lm.name.startswith("RIGHT") else 0.1  # right side nearer the camera
+    world = arr.copy()
+    return PoseFrame(t=t, image_size=size, landmarks=arr, world=world)
+
+
+def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
+    """0 -> 1 over `ramp` s from `start`, held `hold` s, back to 0 over `ramp` s."""
+    if t < start or t > start + 2 * ramp + hold:
+        return 0.0
+    if t < start + ramp:
+        return (t - start) / ramp
+    if t <= start + ramp + hold:
+        return 1.0
+    return 1.0 - (t - start - ramp - hold) / ramp
+
+
+def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),
+            fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.3, seed: int = 0,
+            scale: float = 1.0, present: Callable[[float], bool] | None = None,
+            jitter: float = 0.0, drop: float = 0.0) -> Iterator[PoseFrame]:
+    """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.
+
+    `jitter` (s) perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(duration * fps)
+    last = -1.0
+    for i in range(n):
+        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
+        if t <= last:
+            continue
+        if drop and rng.random() < drop:
+            continue
+        last = t
+        if present is not None and not present(t):
+            yield PoseFrame.empty(t, SIZE)
+            continue
+        tilt = sum(trapezoid(t, s, h, ramp) for s, h in tilts)
+        bridge = sum(trapezoid(t, s, h, ramp) for s, h in bridges)
+        yield to_pose(t, lying_points(tilt=tilt, bridge=bridge), scale=scale, noise_px=noise_px, rng=rng)
+
+
+def standing_session(duration: float, fps: float = 30.0, seed: int = 0) -> Iterator[PoseFrame]:
+    rng = np.random.default_rng(seed)
+    for i in range(int(duration * fps)):
+        yield to_pose(i / fps, standing_points(), centre=(320.0, 120.0), scale=0.6, noise_px=0.5, rng=rng)
