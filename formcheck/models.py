@@ -160,6 +160,8 @@ FLATBUFFERS_VERSION = "25.9.23"
 DETECTOR_ENTRY = "pose_detector.tflite"
 LANDMARKER_ENTRY = "pose_landmarks_detector.tflite"
 BUNDLE_ENTRIES: tuple[str, str] = (DETECTOR_ENTRY, LANDMARKER_ENTRY)
+# Stored entries start on a 4-byte boundary so MediaPipe can mmap them without a copy.
+_ALIGNMENT = 4
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,8 +203,7 @@ def check_model_file(path: str | os.PathLike[str]) -> None:
     """
     path = Path(path)
     if not path.exists():
-        return_missing = "does not exist"
-        raise _bad(path, return_missing)
+        raise _bad(path, "does not exist")
     if path.is_dir():
         raise _bad(path, "is a directory, not a model bundle")
     try:
@@ -218,7 +219,8 @@ def check_model_file(path: str | os.PathLike[str]) -> None:
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in lowered:
         raise _bad(path, "is an HTML page, not a model (a failed download?)")
-    if not head.startswith(b"PK"):
+    # AlignZipFile pads (up to 3 zero bytes) before the first local header.
+    if not head[:_ALIGNMENT + 2].lstrip(b"\x00").startswith(b"PK"):
         raise _bad(path, "is not a model bundle (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as zf:
@@ -520,8 +522,6 @@ def populate_metadata(model: bytes, meta: NetworkMetadata) -> bytes:
 # --------------------------------------------------------------------------------------------
 # The bundle: a zip of stored, 4-byte aligned entries (mediapipe's AlignZipFile)
 # --------------------------------------------------------------------------------------------
-
-_ALIGNMENT = 4
 
 
 class _AlignedZipFile(zipfile.ZipFile):
