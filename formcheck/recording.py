@@ -159,6 +159,10 @@ class RecordingWriter:
     def __len__(self) -> int:
         return len(self._t)
 
+    def note(self, key: str, value: Any) -> None:
+        """Add a producer's note to the metadata's `extra` (e.g. why a source ended early)."""
+        self._meta["extra"][key] = value
+
     def write(self, frame: Frame | None, pose: PoseFrame, annotated: object = None) -> None:
         """Keep one frame's pose; the image and the annotated image are not recorded."""
         if self._closed:

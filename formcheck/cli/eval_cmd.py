@@ -1,0 +1,73 @@
+"""`formcheck eval [DIR ...]`: the accuracy scorecard on labelled real and rendered clips.
+
+Landmarks come from the pose cache (formcheck.pose_cache): the first run pays the pose pass,
+later runs only re-run the analyzers. Progress and skipped files go to stderr; the tables (or the
+Markdown scorecard) to stdout, so `formcheck eval --markdown > SCORECARD.md` regenerates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from formcheck.errors import UserError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "eval",
+        help="score the analyzers against labelled clips (real and rendered)",
+        description=(
+            "Runs every analyzer named in each label file's `expected` over its clip and compares "
+            "counts, hold lengths and hips-off-floor frames with the labels. With no DIR: "
+            "../shared/media/labels (when present), samples/ and tests/data/rendered/. A DIR may "
+            "hold label files (*.json), rendered truth (*.truth.json) or a labels/ subfolder."
+        ),
+    )
+    p.add_argument("dirs", nargs="*", metavar="DIR", help="folders (or single files) of labels / truth JSON")
+    p.add_argument("--json", metavar="FILE", help="also write rows and summary as JSON to FILE")
+    p.add_argument("--markdown", action="store_true", help="print the Markdown scorecard (for SCORECARD.md)")
+    from formcheck.cli.common import add_model_arg
+
+    add_model_arg(p)
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="pose cache folder (default: $FORMCHECK_CACHE_DIR or ~/.cache/formcheck/landmarks)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from formcheck.evaluate.labels import default_folders, label_files
+    from formcheck.evaluate.scorecard import evaluate
+    from formcheck.evaluate.tables import render
+    from formcheck.pose_cache import PoseCache, mediapipe_version
+
+    log = lambda msg: print(f"formcheck eval: {msg}", file=sys.stderr)  # noqa: E731
+    folders = [Path(d) for d in args.dirs] if args.dirs else default_folders()
+    if not folders:
+        raise UserError("no label folders given and none of the defaults exist "
+                        "(../shared/media/labels, samples/, tests/data/rendered/)")
+    files: list[Path] = []
+    for folder in folders:
+        files += label_files(folder)
+    if not files:
+        raise UserError(f"no label files (*.json) in {', '.join(str(f) for f in folders)}")
+    if args.json:
+        out = Path(args.json)
+        if not out.parent.is_dir():
+            raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
+
+    cache = PoseCache(args.cache_dir, model=args.model, log=log)
+    cache.model_identity()  # a missing or broken model fails once, here, not once per clip
+    card = evaluate(files, cache.landmarks, log=log)
+    card.meta.update({"model": args.model, "mediapipe_version": mediapipe_version(),
+                      "label_folders": [str(f) for f in folders]})
+    log(f"{len(files)} label files, {len(card.rows)} rows, {len(card.skipped)} skipped; "
+        f"pose cache {cache.root}: {cache.hits} hits, {cache.misses} computed")
+    sys.stdout.write(render(card, markdown=args.markdown))
+    if args.json:
+        from formcheck.sinks import write_json_atomic
+
+        write_json_atomic(args.json, card.as_dict())
+        log(f"wrote {args.json}")
+    return 0

@@ -1,0 +1,231 @@
+"""The scorecard's yardsticks, each a small pure function on plain numbers and intervals.
+
+- Counts: pass within the label's tolerance, exact, off by exactly one, and the normalized
+  error |reported - true| / max(true, 1) (so a clip with 0 true reps still weighs one rep).
+- Holds: reported holds matched one-to-one to labelled holds by time overlap, largest overlap
+  first; the error of a match is reported length - labelled length (seconds). Unmatched holds
+  on either side are listed, never dropped.
+- Hips off the floor: frame-level agreement on the clip's own frame times (a frame is "off" when
+  its time falls in an interval), pooled across clips by summing the confusion counts, so long
+  clips weigh by their frames. Precision, recall and F1 are None when undefined (nothing to find
+  and nothing found), never a made-up 1.0 or 0.0.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class CountScore:
+    expected: int
+    reported: int
+    tolerance: int
+
+    @property
+    def error(self) -> int:
+        return self.reported - self.expected
+
+    @property
+    def passed(self) -> bool:
+        return abs(self.error) <= self.tolerance
+
+    @property
+    def exact(self) -> bool:
+        return self.error == 0
+
+    @property
+    def off_by_one(self) -> bool:
+        return abs(self.error) == 1
+
+    @property
+    def normalized_error(self) -> float:
+        return abs(self.error) / max(self.expected, 1)
+
+
+@dataclass(frozen=True)
+class CountSummary:
+    clips: int
+    exact_rate: float | None
+    off_by_one_rate: float | None
+    pass_rate: float | None
+    mae: float | None  # mean of |reported - true| / max(true, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize_counts(scores: Sequence[CountScore]) -> CountSummary:
+    n = len(scores)
+    if n == 0:
+        return CountSummary(0, None, None, None, None)
+    return CountSummary(
+        clips=n,
+        exact_rate=sum(s.exact for s in scores) / n,
+        off_by_one_rate=sum(s.off_by_one for s in scores) / n,
+        pass_rate=sum(s.passed for s in scores) / n,
+        mae=sum(s.normalized_error for s in scores) / n,
+    )
+
+
+@dataclass(frozen=True)
+class ReportedHold:
+    """A hold the analyzer reported: the rep's interval (for matching) and its hold length."""
+
+    start: float
+    end: float
+    length: float | None
+
+
+@dataclass(frozen=True)
+class HoldMatch:
+    """One labelled hold and the reported hold matched to it; either may be None (unmatched)."""
+
+    labelled: Interval | None
+    reported: ReportedHold | None
+    overlap: float = 0.0
+
+    @property
+    def error(self) -> float | None:
+        """Reported minus labelled hold length, seconds (None unless both sides have a length)."""
+        if self.labelled is None or self.reported is None or self.reported.length is None:
+            return None
+        return self.reported.length - (self.labelled[1] - self.labelled[0])
+
+    def as_dict(self) -> dict[str, Any]:
+        lab = self.labelled
+        rep = self.reported
+        err = self.error
+        return {
+            "labelled": None if lab is None else {"start": lab[0], "end": lab[1], "length": round(lab[1] - lab[0], 3)},
+            "reported": None if rep is None else {"start": rep.start, "end": rep.end,
+                                                  "length": None if rep.length is None else round(rep.length, 3)},
+            "error": None if err is None else round(err, 3),
+        }
+
+
+def overlap(a: Interval, b: Interval) -> float:
+    return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def match_holds(labelled: Sequence[Interval], reported: Sequence[ReportedHold]) -> list[HoldMatch]:
+    """One-to-one matching by time overlap, largest overlap first; then the unmatched ones.
+
+    A pair must overlap by more than zero seconds; ties are broken by time order so the result
+    does not depend on the input order of equal candidates.
+    """
+    pairs = [
+        (overlap(lab, (rep.start, rep.end)), i, j)
+        for i, lab in enumerate(labelled)
+        for j, rep in enumerate(reported)
+    ]
+    pairs = sorted((p for p in pairs if p[0] > 0), key=lambda p: (-p[0], p[1], p[2]))
+    used_l: set[int] = set()
+    used_r: set[int] = set()
+    matches: list[HoldMatch] = []
+    for ov, i, j in pairs:
+        if i in used_l or j in used_r:
+            continue
+        used_l.add(i)
+        used_r.add(j)
+        matches.append(HoldMatch(tuple(labelled[i]), reported[j], ov))
+    matches.sort(key=lambda m: m.labelled[0])  # type: ignore[index]
+    matches += [HoldMatch(tuple(lab), None) for i, lab in enumerate(labelled) if i not in used_l]
+    matches += [HoldMatch(None, rep) for j, rep in enumerate(reported) if j not in used_r]
+    return matches
+
+
+@dataclass(frozen=True)
+class HoldSummary:
+    matched: int
+    unmatched_labelled: int
+    unmatched_reported: int
+    median_abs_error: float | None
+    worst_abs_error: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("median_abs_error", "worst_abs_error"):
+            if d[k] is not None:
+                d[k] = round(d[k], 3)
+        return d
+
+
+def summarize_holds(matches: Iterable[HoldMatch]) -> HoldSummary:
+    ms = list(matches)
+    errors = [abs(m.error) for m in ms if m.error is not None]
+    return HoldSummary(
+        matched=sum(1 for m in ms if m.labelled is not None and m.reported is not None),
+        unmatched_labelled=sum(1 for m in ms if m.reported is None),
+        unmatched_reported=sum(1 for m in ms if m.labelled is None),
+        median_abs_error=statistics.median(errors) if errors else None,
+        worst_abs_error=max(errors) if errors else None,
+    )
+
+
+@dataclass(frozen=True)
+class FrameScore:
+    """Frame-level confusion counts for a yes/no per frame (here: hips off the floor)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def frames(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        d = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / d if d else None
+
+    @property
+    def agreement(self) -> float | None:
+        return (self.tp + self.tn) / self.frames if self.frames else None
+
+    def __add__(self, other: "FrameScore") -> "FrameScore":
+        return FrameScore(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn)
+
+    def as_dict(self) -> dict[str, Any]:
+        r = lambda v: None if v is None else round(v, 4)  # noqa: E731
+        return {"frames": self.frames, "tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
+                "precision": r(self.precision), "recall": r(self.recall), "f1": r(self.f1),
+                "agreement": r(self.agreement)}
+
+
+def in_intervals(times: np.ndarray, intervals: Iterable[Interval]) -> np.ndarray:
+    """Boolean per time: inside any closed interval [start, end]."""
+    t = np.asarray(times, dtype=np.float64)
+    mask = np.zeros(t.shape, dtype=bool)
+    for start, end in intervals:
+        mask |= (t >= start) & (t <= end)
+    return mask
+
+
+def frame_score(times: np.ndarray, truth: Iterable[Interval], predicted: Iterable[Interval]) -> FrameScore:
+    """Confusion counts over the clip's frame times."""
+    want = in_intervals(times, truth)
+    got = in_intervals(times, predicted)
+    return FrameScore(
+        tp=int(np.sum(want & got)),
+        fp=int(np.sum(~want & got)),
+        fn=int(np.sum(want & ~got)),
+        tn=int(np.sum(~want & ~got)),
+    )
