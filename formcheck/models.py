@@ -293,23 +293,51 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+class RegistryUnreachable(UserError):
+    """pip or npm ran but could not reach its registry (offline, DNS, proxy, timeout).
+
+    A separate type so a test that downloads can skip for a network outage and still fail for
+    anything else (a package that vanished, a changed file).
+    """
+
+
+_NETWORK_SIGNS = (
+    "NewConnectionError", "Max retries exceeded", "Temporary failure in name resolution",
+    "Name or service not known", "Network is unreachable", "Connection refused",
+    "ConnectionError", "ConnectTimeout", "ReadTimeout", "timed out", "ProxyError",
+    "ENOTFOUND", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "ENETUNREACH",
+)
+
+
 def _tail(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    """The line of pip's or npm's output that says what went wrong."""
+    lines = [
+        line.strip() for line in text.strip().splitlines()
+        if line.strip() and "A complete log" not in line
+        and not line.lower().startswith(("npm warn", "warning:"))
+    ]
+    for line in lines:
+        if line.startswith("ERROR:") or (line.startswith("npm error") and len(line) > 20):
+            return line
     return lines[-1] if lines else "no output"
 
 
 def _run_tool(cmd: Sequence[str], cwd: Path, what: str) -> None:
+    tool = "pip" if list(cmd[1:3]) == ["-m", "pip"] else Path(cmd[0]).name
     try:
         proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True, timeout=900)
     except FileNotFoundError as exc:
         raise UserError(f"cannot fetch {what}: {cmd[0]} is not installed") from exc
     except subprocess.TimeoutExpired as exc:
-        raise UserError(f"cannot fetch {what}: {' '.join(cmd[:3])} timed out (registry unreachable?)") from exc
+        raise RegistryUnreachable(f"cannot fetch {what}: {tool} timed out (registry unreachable?)") from exc
     if proc.returncode != 0:
-        detail = _tail(proc.stderr or proc.stdout)
-        if "No module named pip" in (proc.stderr or ""):
+        output = f"{proc.stdout}\n{proc.stderr}"
+        if "No module named pip" in output:
             raise UserError(f"cannot fetch {what}: pip is not installed for {cmd[0]}")
-        raise UserError(f"cannot fetch {what} (registry unreachable?): {detail}")
+        detail = _tail(proc.stderr or proc.stdout)
+        if any(sign in output for sign in _NETWORK_SIGNS):
+            raise RegistryUnreachable(f"cannot fetch {what}: registry unreachable ({detail})")
+        raise UserError(f"cannot fetch {what}: {tool} failed ({detail})")
 
 
 def fetch_wheel(work_dir: Path) -> Path:
