@@ -110,6 +110,7 @@ class PoseCache:
     def _compute(self, clip: Path, sha: str, path: Path) -> None:
         from formcheck import __version__
         from formcheck.pose import PoseEstimator
+        from formcheck.progress import Progress
         from formcheck.sources import VideoFile
 
         try:
@@ -131,12 +132,15 @@ class PoseCache:
                 extra={"written_by": "pose_cache"},
             )
             last_t: float | None = None
+            progress = Progress(info.frame_count, label=f"pose {clip.name}")  # drawn on a terminal only
             for frame in source:
                 # The same rule as Session.step: times must increase (MediaPipe needs it too).
                 if last_t is not None and frame.t <= last_t:
                     continue
                 last_t = frame.t
                 writer.write(frame, estimator.process(frame), None)
+                progress.update(len(writer))
+            progress.close()
             # An interrupted pass (Ctrl-C) raises out of the loop before this: nothing partial is
             # ever stored in the cache. A source that ended early on a corrupt tail ends the
             # same way every time, so what it gave is the clip's landmarks; note it.
