@@ -17,6 +17,7 @@ or hold span two sets or a long cannot-judge stretch, and assembles the `Report`
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -197,6 +198,8 @@ class ExerciseAnalyzer(Analyzer):
 
     gap: ClassVar[float] = 1.0
     rep_voiding_faults: ClassVar[frozenset[str]] = frozenset()
+    voiding_margin: ClassVar[float] = 0.0  # seconds around a voiding fault that also void a rep
+    cut_rep_min_hold: ClassVar[float] = 1.0  # a rep cut before its release counts if held this long
     fault_messages: ClassVar[dict[str, str]] = {}
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
@@ -210,8 +213,9 @@ class ExerciseAnalyzer(Analyzer):
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
         self._reps: list[Rep] = []
         self._voided: list[dict[str, float]] = []
-        self._pending: list[tuple[RepInProgress, int, bool]] = []  # closed reps awaiting faults
+        self._pending: list[Rep] = []  # ended reps waiting out `voiding_margin`
         self._set_spans: list[list[float]] = []
+        self._recent_person_t: deque[float] = deque(maxlen=64)  # enough to date a confirmed cut
         self._last_t: float | None = None
         self._last_judged: float | None = None
         self._stale = False  # a long cannot-judge stretch already cut the rep and recalibrated
@@ -248,10 +252,18 @@ class ExerciseAnalyzer(Analyzer):
         if rip is not None:  # the frames from the cut on belong to the new set
             rip.samples = [(ts, s) for ts, s in rip.samples if ts < start]
         self._close_rep(rip, cut=True)
+        if self._set_spans:  # the previous set ends before the cut
+            prev = self._set_spans[-1]
+            prev[1] = max(prev[0], min(prev[1], self._last_before(start)))
         self._set_spans.append([start, start])
         self._last_judged = None
         self._stale = False
         self.new_set()
+
+    def _last_before(self, start: float) -> float:
+        """Time of the last frame with a person before `start` (for closing the previous set)."""
+        earlier = [ts for ts in self._recent_person_t if ts < start]
+        return earlier[-1] if earlier else start
 
     def update(self, pose: PoseFrame) -> Feedback:
         t = float(pose.t)
@@ -259,7 +271,11 @@ class ExerciseAnalyzer(Analyzer):
             # Out-of-order or repeated timestamps cannot be timed: show the last feedback.
             return self._feedback or self._make_feedback("waiting", None, None, frozenset(), None)
         self._last_t = t
+        if self._pending:
+            self._confirm_pending(t)
         change: SetChange | None = self.sets.update(pose)
+        if pose.landmarks is not None:
+            self._recent_person_t.append(t)
         reason: str | None
         reading: Reading | None = None
         if pose.landmarks is None:
@@ -338,22 +354,17 @@ class ExerciseAnalyzer(Analyzer):
         return None
 
     def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
+        """A movement ended: make it a Rep, held back `voiding_margin` s for a voiding fault."""
         if rip is None or not rip.samples:
             return
         hold = self.cycle.hold_of(rip)
         if hold is None:
             return  # moved off neutral but never reached the position: not a rep
-        end = rip.samples[-1][0]
-        # A voiding fault (a bridge during a "tilt") makes it not a rep at all.
-        active = self.fault_log.active(end)
-        spans = [(k, s, e) for k, s, e in self.fault_log.intervals()] + [
-            (k, end - d, end) for k, d in active.items()]
-        if any(k in self.rep_voiding_faults and s < end and e > rip.start for k, s, e in spans):
-            self._voided.append({"start": round(rip.start, 3), "end": round(end, 3)})
-            return
         h_start, h_end, seconds = hold
+        if cut and seconds < self.cut_rep_min_hold:
+            return  # never seen released and barely held: a cut or a fade, not a rep
+        end = rip.samples[-1][0]
         target = self.prescription.hold
-        met = seconds + 1e-9 >= target
         measured = {k: round(v, 4) for k, v in rip.values_at_peak.items()}
         measured["peak_score"] = round(rip.peak, 3)
         measured["hold_start"] = round(h_start, 3)
@@ -361,13 +372,30 @@ class ExerciseAnalyzer(Analyzer):
         if cut:
             measured["cut_short"] = 1.0
         rep = Rep(
-            index=len(self._reps) + 1, start=round(rip.start, 3), end=round(end, 3),
-            set_index=self.set_index, side=rip.side,
-            hold=round(seconds, 3) if target > 0 or self.prescription.hold_max else None,
-            met=met, measured=measured,
+            index=0, start=round(rip.start, 3), end=round(end, 3), set_index=self.set_index,
+            side=rip.side, hold=round(seconds, 3) if target > 0 or self.prescription.hold_max else None,
+            met=seconds + 1e-9 >= target, measured=measured,
         )
-        self._reps.append(rep)
-        self._last_rep_note = (end, rep)
+        self._pending.append(rep)
+        self._confirm_pending(self._last_t or end)
+
+    def _confirm_pending(self, t: float, final: bool = False) -> None:
+        """Count the reps whose margin has passed, unless a voiding fault (a bridge) touched them."""
+        m = self.voiding_margin
+        spans = self.fault_log.intervals() + [(k, t - d, t) for k, d in self.fault_log.active(t).items()]
+        keep: list[Rep] = []
+        for rep in self._pending:
+            if not final and t < rep.end + m:
+                keep.append(rep)
+                continue
+            if any(k in self.rep_voiding_faults and s - m < rep.end and e + m > rep.start
+                   for k, s, e in spans):
+                self._voided.append({"start": rep.start, "end": rep.end})
+                continue
+            rep.index = len(self._reps) + 1
+            self._reps.append(rep)
+            self._last_rep_note = (t, rep)
+        self._pending = keep
 
     def finish(self) -> None:
         if self._finished:
@@ -375,6 +403,7 @@ class ExerciseAnalyzer(Analyzer):
         self._close_rep(self.cycle.cut(), cut=True)
         self.cannot.close(self._last_t)
         self.fault_log.close(self._last_t)
+        self._confirm_pending(self._last_t or 0.0, final=True)
         self._finished = True
 
     def report(self) -> Report:

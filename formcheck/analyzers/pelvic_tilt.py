@@ -37,6 +37,8 @@ from formcheck.analyzers.signals import (
 from formcheck.landmarks import Landmark, PoseFrame
 
 HIPS_OFF_FLOOR = "hips_off_floor"
+NOT_HOOK_LYING = "not in the start position: knees bent, feet on the floor"
+OTHER_MOVEMENT = "moving too much for a pelvic tilt"
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
 BODY = tuple(
@@ -48,17 +50,22 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     """The side-view measurements, scale-free (degrees and torso lengths), on the `side` joints.
 
     - `thigh_deg`: angle at the hip between the trunk (hip->shoulder) and the thigh (hip->knee);
-    - `hip_drop`: how far the hip lies below the shoulder-knee line, in torso lengths;
-    - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (0 lying
-      flat, ~0.5 in a full bridge).
+      a posterior tilt closes it by a degree or two;
+    - `hip_caudal`: the hip's position along the body axis (shoulder->hip direction, i.e. toward
+      the feet) measured from the ankle, in torso lengths; the feet stay planted, so this shows
+      the pelvis sliding toward the feet as it rotates (about +0.02-0.03 in a tilt);
+    - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (about 0
+      lying flat, 0.3-0.5 in a bridge).
     """
     sh, hip, knee, ankle = pose.pixels([joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")])
-    torso = float(np.linalg.norm(hip - sh))
+    axis = hip - sh
+    torso = float(np.linalg.norm(axis))
     if not torso > 0:
         return {}
+    u = axis / torso
     return {
         "thigh_deg": angle_deg(sh, hip, knee),
-        "hip_drop": -signed_distance(hip, sh, knee) / torso,
+        "hip_caudal": float(np.dot(hip - ankle, u)) / torso,
         "bridge": signed_distance(hip, sh, ankle) / torso,
     }
 
@@ -71,13 +78,22 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     title: ClassVar[str] = "Pelvic tilt"
     default_prescription: ClassVar[Prescription] = Prescription(reps=10, hold=3.0, hold_max=5.0)
     rep_voiding_faults = frozenset({HIPS_OFF_FLOOR})
+    voiding_margin = 1.0  # the way into or out of a bridge passes through a tilt
     fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)"}
     cycle_params = {"on": 0.55, "off": 0.3, "dwell": 0.25, "hold_level": 0.7, "reach": 0.6}
 
     # Change of each feature in a full posterior tilt, and its sign (see tilt_features).
-    FULL_TILT: ClassVar[dict[str, float]] = {"thigh_deg": 2.0, "hip_drop": 0.02}
-    # The score's neutral jitter above which a tilt cannot be told from noise.
+    FULL_TILT: ClassVar[dict[str, float]] = {"thigh_deg": -1.2, "hip_caudal": 0.025}
+    # A feature's neutral jitter, in full tilts, above which a tilt cannot be told from noise.
     MAX_NOISE: ClassVar[float] = 0.2
+    # A change of more than this many full tilts in any feature is another movement (legs
+    # moving, shifting on the mat): not judged, and the neutral position is learned again.
+    MAX_DEVIATION: ClassVar[float] = 4.0
+    # Hook-lying: feet on the floor (the hip not far below the shoulder-ankle line, i.e. the
+    # ankles not lifted) and the thigh at a bent-knee angle to the trunk.
+    FEET_UP_BELOW: ClassVar[float] = -0.15
+    THIGH_MIN_DEG: ClassVar[float] = 90.0
+
     # Torso within this angle of the image horizontal = lying; side view below this width ratio.
     SIDE_VIEW_MAX: ClassVar[float] = 0.35
     BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
@@ -115,9 +131,13 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         if not f or any(math.isnan(v) for v in f.values()):
             return BODY_NOT_VISIBLE
         t = pose.t
-        self.bridge.update(t, f["bridge"])
-        faults = frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()
         values = {k: round(v, 4) for k, v in f.items()}
+        if f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG:
+            self.baseline.reset()
+            return Reading(score=math.nan, values=values, cannot_judge=NOT_HOOK_LYING)
+        if self.bridge.update(t, f["bridge"]) and not self.bridge.active:
+            self.baseline.reset()  # after a bridge, find the neutral position again
+        faults = frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()
         # A bridge is visible from an oblique view too; a tilt needs a side view of a supine body.
         if side_view_ratio(pose) > self.SIDE_VIEW_MAX:
             return Reading(score=math.nan, faults=faults, values=values, cannot_judge=WRONG_VIEW)
@@ -131,8 +151,13 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
                 self.baseline.update(t, vec)
             return Reading(score=math.nan, faults=faults, values=values, calibrating=True)
         dev = (vec - self.baseline.value) / full
-        score = float(np.mean(dev))
-        noise = float(np.mean(self.baseline.noise / full))
+        if np.max(np.abs(dev)) > self.MAX_DEVIATION:
+            self.baseline.reset()
+            return Reading(score=math.nan, faults=faults, values=values, cannot_judge=OTHER_MOVEMENT)
+        # A tilt moves every feature: the score is the *least* moved one, so one feature pushed
+        # by something else (a hand passing the hip, a knee swaying) does not make a tilt.
+        score = float(np.min(dev))
+        noise = float(np.max(self.baseline.noise / np.abs(full)))
         values["tilt_score"] = round(score, 3)
         if self.cycle.current is None and score < self.cycle.switch.off and not self.bridge.active:
             self.baseline.update(t, vec)  # follow slow drift, only while resting
@@ -149,7 +174,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return "Lie still: finding your neutral position"
         if state == "holding" and hold is not None:
             if target and hold < target:
-                return f"Hold... {int(hold)} of {target:g} s"
+                return f"Hold... {int(hold)} of {target:g} s" if hold >= 1 else "Hold..."
             return "Good hold - now release"
         if state in ("moving", "releasing"):
             return "Flatten your back" if state == "moving" else "Release slowly"

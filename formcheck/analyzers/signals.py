@@ -463,74 +463,85 @@ class SetChange:
     reason: str
 
 
+@dataclass(frozen=True)
+class BodyPlacement:
+    """Where the body is in the image and how it is seen: what a camera cut changes at once."""
+
+    centre: np.ndarray  # torso centre, pixels
+    scale: float  # torso length, pixels
+    view: float  # side_view_ratio
+    direction: float  # torso direction, degrees
+
+    @staticmethod
+    def of(pose: PoseFrame) -> "BodyPlacement | None":
+        if pose.landmarks is None:
+            return None
+        axis = body_axis(pose)
+        placement = BodyPlacement(axis.centre, axis.length, side_view_ratio(pose),
+                                  direction_deg(axis.shoulder, axis.hip))
+        values = [*placement.centre, placement.scale, placement.view, placement.direction]
+        if not all(math.isfinite(v) for v in values) or placement.scale <= 0:
+            return None
+        return placement
+
+
 class SetDetector:
     """Splits a session into sets, so no rep or hold is carried across a cut or a new person.
 
     A new set starts when:
     - the person is first seen, or seen again after being lost (or after a gap in the
       timestamps) for longer than `gap` seconds;
-    - the body's position jumps by more than `jump` torso lengths or its scale changes by more
-      than a factor `scale_jump` against its recent reference, and stays there for `confirm`
-      seconds (a one-frame glitch is not a cut). The set is then dated from the first frame of
-      the jump, which is what `SetChange.start` reports.
-    The body is located by its torso axis (shoulder and hip midpoints) in pixels.
+    - between two consecutive frames the body's placement jumps: its centre by more than `jump`
+      torso lengths, its size by more than a factor `scale_jump`, its side-view ratio by more
+      than `view_jump` or its direction by more than `turn_jump` degrees. A person moves far
+      less than that in one frame; a camera cut or a new person does it at once. The jump must
+      last `confirm` seconds (the body not coming back to where it was): a one-frame glitch of
+      the landmarks is not a cut. The set is dated from the frame of the jump.
     """
 
-    def __init__(
-        self, gap: float = 1.0, jump: float = 0.5, scale_jump: float = 1.35, confirm: float = 0.25,
-        reference_tau: float = 0.5,
-    ) -> None:
-        self.gap, self.jump, self.scale_jump, self.confirm = gap, jump, scale_jump, confirm
-        self.reference_tau = reference_tau
+    def __init__(self, gap: float = 1.0, jump: float = 0.15, scale_jump: float = 1.15,
+                 view_jump: float = 0.12, turn_jump: float = 12.0, confirm: float = 0.25) -> None:
+        self.gap, self.jump, self.scale_jump = gap, jump, scale_jump
+        self.view_jump, self.turn_jump, self.confirm = view_jump, turn_jump, confirm
         self.reset()
 
     def reset(self) -> None:
-        self._last_seen: float | None = None
-        self._ref: tuple[np.ndarray, float] | None = None  # centre, scale
-        self._candidate: tuple[float, np.ndarray, float] | None = None
+        self._last: tuple[float, BodyPlacement] | None = None
+        self._candidate: tuple[float, BodyPlacement] | None = None  # (jump time, placement before)
         self.index = -1
         self.start: float | None = None
 
-    def _differs(self, centre: np.ndarray, scale: float, ref: tuple[np.ndarray, float]) -> bool:
-        rc, rs = ref
-        if rs <= 0 or scale <= 0:
-            return True
-        moved = np.linalg.norm(centre - rc) / max(rs, scale)
-        ratio = max(scale / rs, rs / scale)
-        return bool(moved > self.jump or ratio > self.scale_jump)
+    def distance(self, a: BodyPlacement, b: BodyPlacement) -> float:
+        """How different two placements are, in units of the jump thresholds (> 1 = a jump)."""
+        scale = max(a.scale, b.scale)
+        turn = abs((a.direction - b.direction + 180.0) % 360.0 - 180.0)
+        return max(
+            float(np.linalg.norm(a.centre - b.centre)) / scale / self.jump,
+            abs(math.log(a.scale / b.scale)) / math.log(self.scale_jump),
+            abs(a.view - b.view) / self.view_jump,
+            turn / self.turn_jump,
+        )
 
     def update(self, pose: PoseFrame) -> SetChange | None:
         """Feed every frame; returns a SetChange on the frame that confirms a new set."""
-        if pose.landmarks is None:
-            return None
-        axis = body_axis(pose)
-        centre, scale = axis.centre, axis.length
-        if not np.all(np.isfinite(centre)) or not math.isfinite(scale):
+        now = BodyPlacement.of(pose)
+        if now is None:
             return None
         t = pose.t
-        change: SetChange | None = None
-        if self._last_seen is None:
-            change = SetChange(t, "first")
-        elif t - self._last_seen > self.gap:
-            change = SetChange(t, "person lost")
-        self._last_seen = t
-        if change is not None:
-            return self._begin(change, centre, scale)
-
-        assert self._ref is not None
-        if self._differs(centre, scale, self._ref):
-            if self._candidate is None or self._differs(centre, scale, self._candidate[1:]):  # type: ignore[arg-type]
-                self._candidate = (t, centre, scale)
-            elif t - self._candidate[0] >= self.confirm:
-                start = self._candidate[0]
-                return self._begin(SetChange(start, "body jumped"), centre, scale)
+        last, self._last = self._last, (t, now)
+        if last is None:
+            return self._begin(SetChange(t, "first"))
+        if t - last[0] > self.gap:
+            return self._begin(SetChange(t, "person lost"))
+        if self._candidate is None:
+            if self.distance(now, last[1]) > 1.0:
+                self._candidate = (t, last[1])
             return None
-        self._candidate = None
-        # Follow slow movement (the body shifting on the mat) with a time-constant EMA.
-        a = 1.0 - math.exp(-max(t - self._t_ref, 0.0) / self.reference_tau)
-        rc, rs = self._ref
-        self._ref = (rc + a * (centre - rc), rs + a * (scale - rs))
-        self._t_ref = t
+        cand_t, before = self._candidate
+        if self.distance(now, before) <= 1.0:
+            self._candidate = None  # back where it was: a glitch, not a cut
+        elif t - cand_t >= self.confirm:
+            return self._begin(SetChange(cand_t, "body jumped"))
         return None
 
     @property
@@ -538,9 +549,7 @@ class SetDetector:
         """True while a jump is waiting for confirmation (the frames may belong to a new set)."""
         return self._candidate is not None
 
-    def _begin(self, change: SetChange, centre: np.ndarray, scale: float) -> SetChange:
-        self._ref = (centre, scale)
-        self._t_ref = change.start
+    def _begin(self, change: SetChange) -> SetChange:
         self._candidate = None
         self.index += 1
         self.start = change.start
