@@ -134,3 +134,22 @@ def test_the_shared_labels_all_load(shared_dir: Path) -> None:
     for f in files:
         truth = load_label(f)
         assert truth.problems == [] and truth.clip_path.parent == shared_dir / "media"
+
+
+def test_rendered_holds_and_zero_count_holds(tmp_path: Path) -> None:
+    data = {
+        "clip": "tilt.mp4",
+        "trunk_rotation": {"excursions": [{"start": 1.0, "end": 5.0, "side": "left", "hold": 2.0},
+                                          {"start": 6.0, "end": 9.0, "side": "right", "hold": 1.5}]},
+        "press_up": {"reps": [{"start": 1.0, "top": 2.0, "end": 4.0}]},  # no hold given: not scored
+        "expected": {"trunk_rotation": {"count": 2, "tolerance": 0}, "press_up": {"count": 1, "tolerance": 0},
+                     "pelvic_tilt": {"count": 0, "tolerance": 0}},
+    }
+    truth = load_label(put(tmp_path, "r.truth.json", data))
+    assert [h.hold for h in truth.holds["trunk_rotation"]] == [2.0, 1.5]
+    assert "press_up" not in truth.holds
+    assert truth.holds["pelvic_tilt"] == []  # 0 reps expected: any reported hold is an extra
+    bad = {**data, "trunk_rotation": {"excursions": [{"start": 1.0, "end": 5.0, "hold": -1}]}}
+    with pytest.raises(LabelError) as exc:
+        load_label(put(tmp_path, "b.truth.json", bad))
+    assert exc.value.field == "trunk_rotation.excursions[0].hold"

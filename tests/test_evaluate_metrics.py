@@ -149,3 +149,9 @@ def test_frame_score_counts_every_frame_once(want: list[bool], got: list[bool]) 
     assert s.tp == sum(want[i] and got[i] for i in range(n))
     for v in (s.precision, s.recall, s.f1):
         assert v is None or 0.0 <= v <= 1.0
+
+
+def test_labelled_hold_given_apart_from_the_interval() -> None:
+    # A rendered excursion 1-5 s whose hold at the side is 2.0 s; the analyzer timed 2.4 s.
+    m = match_holds([(1.0, 5.0)], [ReportedHold(1.2, 5.1, 2.4)], [2.0])
+    assert m[0].error == pytest.approx(0.4) and m[0].as_dict()["labelled"]["length"] == 2.0

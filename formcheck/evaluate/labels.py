@@ -65,6 +65,7 @@ class Span:
     end: float
     confidence: str | None = None
     side: str | None = None
+    hold: float | None = None  # a hold given apart from the interval (rendered excursions, press-ups)
 
     @property
     def length(self) -> float:
@@ -143,8 +144,11 @@ def _spans(file: Path, data: Any, fld: str) -> list[Span]:
             raise LabelError(file, f, f"end {end} is before start {start}")
         conf = item.get("confidence")
         side = item.get("side")
+        hold = item.get("hold")
+        if hold is not None and (not _number(hold) or hold < 0):
+            raise LabelError(file, f"{f}.hold", f"must be a number of seconds >= 0, got {hold!r}")
         out.append(Span(float(start), float(end), conf if isinstance(conf, str) else None,
-                        side if isinstance(side, str) else None))
+                        side if isinstance(side, str) else None, None if hold is None else float(hold)))
     return out
 
 
@@ -233,6 +237,13 @@ def load_label(path: Path) -> ClipTruth:
         key = EVENT_LISTS[name]
         if key in section:
             events[name] = _spans(path, section[key], f"{name}.{key}")
+            # Rendered truth times the hold of each excursion / press-up: score those holds too.
+            if name not in holds and events[name] and all(e.hold is not None for e in events[name]):
+                holds[name] = events[name]
+    for name, exp in expected.items():
+        # "0 reps" means no holds either: every hold the analyzer reports is an extra one.
+        if exp.count == 0 and name not in holds:
+            holds[name] = []
 
     clip_path = find_clip(path, clip)
     if clip_path is None:

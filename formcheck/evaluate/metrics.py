@@ -91,20 +91,28 @@ class HoldMatch:
     labelled: Interval | None
     reported: ReportedHold | None
     overlap: float = 0.0
+    labelled_length: float | None = None  # when the label gives the hold apart from the interval
+
+    @property
+    def labelled_hold(self) -> float | None:
+        if self.labelled is None:
+            return None
+        return self.labelled_length if self.labelled_length is not None else self.labelled[1] - self.labelled[0]
 
     @property
     def error(self) -> float | None:
         """Reported minus labelled hold length, seconds (None unless both sides have a length)."""
         if self.labelled is None or self.reported is None or self.reported.length is None:
             return None
-        return self.reported.length - (self.labelled[1] - self.labelled[0])
+        return self.reported.length - self.labelled_hold  # type: ignore[operator]
 
     def as_dict(self) -> dict[str, Any]:
         lab = self.labelled
         rep = self.reported
         err = self.error
         return {
-            "labelled": None if lab is None else {"start": lab[0], "end": lab[1], "length": round(lab[1] - lab[0], 3)},
+            "labelled": None if lab is None else {"start": lab[0], "end": lab[1],
+                                                  "length": round(self.labelled_hold, 3)},  # type: ignore[arg-type]
             "reported": None if rep is None else {"start": rep.start, "end": rep.end,
                                                   "length": None if rep.length is None else round(rep.length, 3)},
             "error": None if err is None else round(err, 3),
@@ -115,12 +123,19 @@ def overlap(a: Interval, b: Interval) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def match_holds(labelled: Sequence[Interval], reported: Sequence[ReportedHold]) -> list[HoldMatch]:
+def match_holds(
+    labelled: Sequence[Interval],
+    reported: Sequence[ReportedHold],
+    labelled_lengths: Sequence[float | None] | None = None,
+) -> list[HoldMatch]:
     """One-to-one matching by time overlap, largest overlap first; then the unmatched ones.
 
-    A pair must overlap by more than zero seconds; ties are broken by time order so the result
-    does not depend on the input order of equal candidates.
+    `labelled` are the intervals matched on; a labelled hold's length is its interval's length
+    unless `labelled_lengths` gives it (a rendered excursion or press-up: the interval is the
+    whole movement, the hold a part of it). A pair must overlap by more than zero seconds; ties
+    are broken by time order so the result does not depend on the input order.
     """
+    lengths = list(labelled_lengths) if labelled_lengths is not None else [None] * len(labelled)
     pairs = [
         (overlap(lab, (rep.start, rep.end)), i, j)
         for i, lab in enumerate(labelled)
@@ -135,9 +150,9 @@ def match_holds(labelled: Sequence[Interval], reported: Sequence[ReportedHold]) 
             continue
         used_l.add(i)
         used_r.add(j)
-        matches.append(HoldMatch(tuple(labelled[i]), reported[j], ov))
+        matches.append(HoldMatch(tuple(labelled[i]), reported[j], ov, lengths[i]))
     matches.sort(key=lambda m: m.labelled[0])  # type: ignore[index]
-    matches += [HoldMatch(tuple(lab), None) for i, lab in enumerate(labelled) if i not in used_l]
+    matches += [HoldMatch(tuple(lab), None, 0.0, lengths[i]) for i, lab in enumerate(labelled) if i not in used_l]
     matches += [HoldMatch(None, rep) for j, rep in enumerate(reported) if j not in used_r]
     return matches
 

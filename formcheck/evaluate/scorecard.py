@@ -108,7 +108,9 @@ def score_report(truth: ClipTruth, analyzer: str, report: Report, times: np.ndar
         "sets": _per_set(truth, analyzer, report),
     }
     if analyzer in truth.holds:
-        matches = match_holds([(h.start, h.end) for h in truth.holds[analyzer]], reported_holds(report))
+        labelled = truth.holds[analyzer]
+        matches = match_holds([(h.start, h.end) for h in labelled], reported_holds(report),
+                              [h.hold for h in labelled])
         row["holds"] = [m.as_dict() for m in matches]
         row["hold_summary"] = summarize_holds(matches).as_dict()
         row["_hold_matches"] = matches
