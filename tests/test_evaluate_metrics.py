@@ -155,3 +155,17 @@ def test_labelled_hold_given_apart_from_the_interval() -> None:
     # A rendered excursion 1-5 s whose hold at the side is 2.0 s; the analyzer timed 2.4 s.
     m = match_holds([(1.0, 5.0)], [ReportedHold(1.2, 5.1, 2.4)], [2.0])
     assert m[0].error == pytest.approx(0.4) and m[0].as_dict()["labelled"]["length"] == 2.0
+
+
+def test_event_score_sees_a_right_count_made_of_wrong_reps() -> None:
+    from formcheck.evaluate.metrics import EventScore, event_score
+
+    # 2 labelled, 2 reported: the count is right, but one rep is false and one labelled is missed.
+    e = event_score([(1.0, 3.0), (5.0, 7.0)], [(1.5, 2.5), (9.0, 10.0)])
+    assert (e.labelled, e.matched, e.missed, e.extra) == (2, 1, 1, 1)
+    assert e.precision == 0.5 and e.recall == 0.5 and e.side_agreement is None
+    sides = event_score([(1.0, 3.0), (5.0, 7.0)], [(1.0, 3.0), (5.0, 7.0)], ["left", "right"], ["left", "left"])
+    assert (sides.sides_compared, sides.sides_agree, sides.side_agreement) == (2, 1, 0.5)
+    none = event_score([], [])
+    assert none.precision is None and none.recall is None
+    assert e + sides == EventScore(4, 3, 1, 1, 2, 1)

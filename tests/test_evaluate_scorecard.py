@@ -141,6 +141,7 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
     assert a["hold_summary"] == {"matched": 2, "unmatched_labelled": 0, "unmatched_reported": 1,
                                  "median_abs_error": 0.25, "worst_abs_error": 0.5}
     assert [m["error"] for m in a["holds"]] == [0.0, -0.5, None]
+    assert (a["events"]["labelled"], a["events"]["matched"], a["events"]["extra"]) == (2, 2, 1)
     # hips: truth frames 3.0..4.0 (11), reported 3.0..3.9 (10): tp 10, fn 1, fp 0
     assert (a["hips"]["tp"], a["hips"]["fp"], a["hips"]["fn"]) == (10, 0, 1)
     assert a["hips"]["precision"] == 1.0 and a["hips"]["recall"] == pytest.approx(10 / 11, abs=1e-4)
@@ -162,6 +163,7 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
     assert real["judged"] == 1 and real["clips"] == 2  # a.mp4 judged; corrupt.mp4 could not be
     assert real["exact_rate"] == 0.0 and real["off_by_one_rate"] == 1.0 and real["mae"] == 0.5
     assert real["not_judged"] == 1 and "cannot decode" in real["not_judged_why"][0]
+    assert real["events"]["precision"] == pytest.approx(2 / 3, abs=1e-4) and real["events"]["recall"] == 1.0
     assert s["pelvic_tilt"]["rendered"]["exact_rate"] == 1.0
     assert s["trunk_rotation"]["status"] == "not implemented"
     assert s["trunk_rotation"]["real"]["status"] == "not implemented"

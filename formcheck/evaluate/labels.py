@@ -111,6 +111,7 @@ class ClipTruth:
     hips_off_floor: list[Span] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    count_per_side: dict[str, dict[str, int]] = field(default_factory=dict)  # analyzer -> side -> n
 
     @property
     def name(self) -> str:
@@ -226,6 +227,7 @@ def load_label(path: Path) -> ClipTruth:
     segments = _segments(path, data.get("segments", []))
     events: dict[str, list[Span]] = {}
     holds: dict[str, list[Span]] = {}
+    per_side: dict[str, dict[str, int]] = {}
     for name in KNOWN_EXERCISES:
         section = data.get(name)
         if section is None:
@@ -234,6 +236,11 @@ def load_label(path: Path) -> ClipTruth:
             raise LabelError(path, name, "must be an object")
         if "holds" in section:
             holds[name] = _spans(path, section["holds"], f"{name}.holds")
+        if "count_per_side" in section:
+            cps = section["count_per_side"]
+            if not isinstance(cps, dict) or not all(isinstance(k, str) and _count(v) for k, v in cps.items()):
+                raise LabelError(path, f"{name}.count_per_side", "must map each side to a whole number >= 0")
+            per_side[name] = dict(cps)
         key = EVENT_LISTS[name]
         if key in section:
             events[name] = _spans(path, section[key], f"{name}.{key}")
@@ -241,9 +248,10 @@ def load_label(path: Path) -> ClipTruth:
             if name not in holds and events[name] and all(e.hold is not None for e in events[name]):
                 holds[name] = events[name]
     for name, exp in expected.items():
-        # "0 reps" means no holds either: every hold the analyzer reports is an extra one.
-        if exp.count == 0 and name not in holds:
-            holds[name] = []
+        # "0 reps" means no events and no holds either: every rep reported is an extra one.
+        if exp.count == 0:
+            holds.setdefault(name, [])
+            events.setdefault(name, [])
 
     clip_path = find_clip(path, clip)
     if clip_path is None:
@@ -259,6 +267,7 @@ def load_label(path: Path) -> ClipTruth:
         hips_off_floor=hips,
         segments=segments,
         problems=problems,
+        count_per_side=per_side,
     )
 
 

@@ -136,25 +136,91 @@ def match_holds(
     are broken by time order so the result does not depend on the input order.
     """
     lengths = list(labelled_lengths) if labelled_lengths is not None else [None] * len(labelled)
-    pairs = [
-        (overlap(lab, (rep.start, rep.end)), i, j)
-        for i, lab in enumerate(labelled)
-        for j, rep in enumerate(reported)
-    ]
-    pairs = sorted((p for p in pairs if p[0] > 0), key=lambda p: (-p[0], p[1], p[2]))
+    pairs, lone_l, lone_r = match_intervals(labelled, [(r.start, r.end) for r in reported])
+    matches = [HoldMatch(tuple(labelled[i]), reported[j], ov, lengths[i]) for i, j, ov in pairs]
+    matches += [HoldMatch(tuple(labelled[i]), None, 0.0, lengths[i]) for i in lone_l]
+    matches += [HoldMatch(None, reported[j]) for j in lone_r]
+    return matches
+
+
+def match_intervals(
+    labelled: Sequence[Interval], reported: Sequence[Interval]
+) -> tuple[list[tuple[int, int, float]], list[int], list[int]]:
+    """One-to-one matching by overlap: ([(labelled i, reported j, overlap s)] in labelled time
+    order, unmatched labelled indices, unmatched reported indices).
+
+    Largest overlap first; a pair must overlap by more than zero seconds (touching is not
+    overlapping); ties go to the earlier interval, so equal inputs give equal results.
+    """
+    cands = [(overlap(lab, rep), i, j) for i, lab in enumerate(labelled) for j, rep in enumerate(reported)]
+    cands = sorted((c for c in cands if c[0] > 0), key=lambda c: (-c[0], c[1], c[2]))
     used_l: set[int] = set()
     used_r: set[int] = set()
-    matches: list[HoldMatch] = []
-    for ov, i, j in pairs:
+    pairs: list[tuple[int, int, float]] = []
+    for ov, i, j in cands:
         if i in used_l or j in used_r:
             continue
         used_l.add(i)
         used_r.add(j)
-        matches.append(HoldMatch(tuple(labelled[i]), reported[j], ov, lengths[i]))
-    matches.sort(key=lambda m: m.labelled[0])  # type: ignore[index]
-    matches += [HoldMatch(tuple(lab), None, 0.0, lengths[i]) for i, lab in enumerate(labelled) if i not in used_l]
-    matches += [HoldMatch(None, rep) for j, rep in enumerate(reported) if j not in used_r]
-    return matches
+        pairs.append((i, j, ov))
+    pairs.sort(key=lambda p: (labelled[p[0]][0], p[0]))
+    return (pairs, [i for i in range(len(labelled)) if i not in used_l],
+            [j for j in range(len(reported)) if j not in used_r])
+
+
+@dataclass(frozen=True)
+class EventScore:
+    """Labelled events (holds, excursions, press-ups) against reported reps, one-to-one by
+    overlap: a right count made of one false rep and one missed rep shows here, not in the count.
+    `sides_*` compare the side of matched pairs where both give one (trunk rotation)."""
+
+    labelled: int = 0
+    matched: int = 0
+    missed: int = 0
+    extra: int = 0
+    sides_compared: int = 0
+    sides_agree: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched / (self.matched + self.extra) if self.matched + self.extra else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.matched / (self.matched + self.missed) if self.matched + self.missed else None
+
+    @property
+    def side_agreement(self) -> float | None:
+        return self.sides_agree / self.sides_compared if self.sides_compared else None
+
+    def __add__(self, o: "EventScore") -> "EventScore":
+        return EventScore(*(a + b for a, b in zip(astuple_(self), astuple_(o))))
+
+    def as_dict(self) -> dict[str, Any]:
+        r = lambda v: None if v is None else round(v, 4)  # noqa: E731
+        return {**asdict(self), "precision": r(self.precision), "recall": r(self.recall),
+                "side_agreement": r(self.side_agreement)}
+
+
+def astuple_(e: EventScore) -> tuple[int, ...]:
+    return (e.labelled, e.matched, e.missed, e.extra, e.sides_compared, e.sides_agree)
+
+
+def event_score(
+    labelled: Sequence[Interval],
+    reported: Sequence[Interval],
+    labelled_sides: Sequence[str | None] | None = None,
+    reported_sides: Sequence[str | None] | None = None,
+) -> EventScore:
+    pairs, lone_l, lone_r = match_intervals(labelled, reported)
+    compared = agree = 0
+    if labelled_sides is not None and reported_sides is not None:
+        for i, j, _ in pairs:
+            a, b = labelled_sides[i], reported_sides[j]
+            if a and b:
+                compared += 1
+                agree += a == b
+    return EventScore(len(labelled), len(pairs), len(lone_l), len(lone_r), compared, agree)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,11 @@ from formcheck.errors import UserError
 from formcheck.evaluate.labels import ClipTruth, LabelError, Problem, load_label
 from formcheck.evaluate.metrics import (
     CountScore,
+    EventScore,
     FrameScore,
     HoldMatch,
     ReportedHold,
+    event_score,
     frame_score,
     match_holds,
     summarize_counts,
@@ -75,6 +77,14 @@ def reported_holds(report: Report) -> list[ReportedHold]:
     return out
 
 
+def _reasons(report: Report) -> dict[str, float]:
+    """Seconds the analyzer refused to judge, per reason, longest first."""
+    out: dict[str, float] = {}
+    for c in report.cannot_judge:
+        out[c.reason or "unspecified"] = out.get(c.reason or "unspecified", 0.0) + (c.end - c.start)
+    return {k: round(v, 3) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
+
+
 def _per_set(truth: ClipTruth, analyzer: str, report: Report) -> list[dict[str, Any]]:
     events = truth.events.get(analyzer)
     out = []
@@ -102,11 +112,19 @@ def score_report(truth: ClipTruth, analyzer: str, report: Report, times: np.ndar
         "pass": cs.passed, "exact": cs.exact, "off_by_one": cs.off_by_one,
         "count_error": cs.error, "normalized_error": round(cs.normalized_error, 4),
         "good": report.good, "count_by_side": report.count_by_side(),
+        "expected_by_side": truth.count_per_side.get(analyzer),
         "frames": int(len(times)),
         "cannot_judge_s": round(sum(c.end - c.start for c in report.cannot_judge), 3),
+        "cannot_judge_why": _reasons(report),
         "duration_s": round(duration, 3),
         "sets": _per_set(truth, analyzer, report),
     }
+    if analyzer in truth.events:
+        ev = truth.events[analyzer]
+        es = event_score([(e.start, e.end) for e in ev], [(r.start, r.end) for r in report.reps],
+                         [e.side for e in ev], [r.side for r in report.reps])
+        row["events"] = es.as_dict()
+        row["_events"] = es
     if analyzer in truth.holds:
         labelled = truth.holds[analyzer]
         matches = match_holds([(h.start, h.end) for h in labelled], reported_holds(report),
@@ -169,12 +187,14 @@ def summarize(
             matches: list[HoldMatch] = [m for r in ok for m in r.get("_hold_matches", [])]
             hips = [r["_hips"] for r in ok if "_hips" in r]
             pooled = sum(hips, FrameScore()) if hips else None
+            evs = [r["_events"] for r in ok if "_events" in r]
             entry[kind] = {
                 **counts.as_dict(),
                 "clips": len(kr) + len(ks),
                 "judged": len(ok),
                 "holds": summarize_holds(matches).as_dict() if any("_hold_matches" in r for r in ok) else None,
                 "hips": pooled.as_dict() if pooled is not None else None,
+                "events": sum(evs, EventScore()).as_dict() if evs else None,
                 "cannot_judge_s": round(sum(r["cannot_judge_s"] for r in ok), 3),
                 "not_judged": len(ks) + len(errs),
                 "not_judged_why": [str(p) for p in ks] + [f"{r['clip']}: {r['error']}" for r in errs],

@@ -30,6 +30,18 @@ def _hips_cell(h: dict[str, Any] | None) -> str:
     return f"P {_num(h['precision'])} R {_num(h['recall'])} F1 {_num(h['f1'])}"
 
 
+def _events_cell(row: dict[str, Any]) -> str:
+    e = row.get("events")
+    if e is None:
+        return DASH
+    text = f"{e['matched']}/{e['labelled']} found"
+    if e["extra"]:
+        text += f", {e['extra']} extra"
+    if e["sides_compared"]:
+        text += f"; side right {e['sides_agree']}/{e['sides_compared']}"
+    return text
+
+
 def _holds_cell(row: dict[str, Any]) -> str:
     s = row.get("hold_summary")
     if s is None:
@@ -50,7 +62,7 @@ def _sets_cell(row: dict[str, Any]) -> str:
     return " ".join(f"{DASH if s['labelled'] is None else s['labelled']}/{s['reported']}" for s in sets)
 
 
-CLIP_HEADERS = ["clip", "analyzer", "expected", "reported", "pass", "holds (reported - labelled)",
+CLIP_HEADERS = ["clip", "analyzer", "expected", "reported", "pass", "labelled events", "holds (reported - labelled)",
                 "hips off floor (frames)", "per set (labelled/reported)", "cannot judge"]
 
 
@@ -61,20 +73,23 @@ def clip_rows(card: Scorecard, kind: str) -> list[list[str]]:
             continue
         exp = f"{r['expected_count']} ±{r['tolerance']}"
         if r["status"] == NOT_IMPLEMENTED:
-            out.append([r["clip"], r["analyzer"], exp, NOT_IMPLEMENTED, DASH, DASH, DASH, DASH, DASH])
+            out.append([r["clip"], r["analyzer"], exp, NOT_IMPLEMENTED] + [DASH] * 6)
         elif r["status"] != "ok":
-            out.append([r["clip"], r["analyzer"], exp, "error", DASH, r.get("error", ""), DASH, DASH, DASH])
+            out.append([r["clip"], r["analyzer"], exp, "error", DASH, r.get("error", "")] + [DASH] * 4)
         else:
             side = r.get("count_by_side") or {}
             reported = str(r["reported_count"]) + (
                 " (" + ", ".join(f"{k[0].upper()} {v}" for k, v in sorted(side.items())) + ")" if side else "")
+            want_side = r.get("expected_by_side") or {}
+            if want_side:
+                exp += " (" + ", ".join(f"{k[0].upper()} {v}" for k, v in sorted(want_side.items())) + ")"
             cj = f"{r['cannot_judge_s']:.1f} of {r['duration_s']:.1f} s"
             out.append([r["clip"], r["analyzer"], exp, reported, "pass" if r["pass"] else "FAIL",
-                        _holds_cell(r), _hips_cell(r.get("hips")), _sets_cell(r), cj])
+                        _events_cell(r), _holds_cell(r), _hips_cell(r.get("hips")), _sets_cell(r), cj])
     return out
 
 
-SUMMARY_HEADERS = ["analyzer", "clips", "judged", "pass", "exact", "off by one", "MAE",
+SUMMARY_HEADERS = ["analyzer", "clips", "judged", "pass", "exact", "off by one", "MAE", "events P / R",
                    "hold error median / worst (matched, missed, extra)", "hips off floor P / R / F1",
                    "not judged"]
 
@@ -86,17 +101,20 @@ def summary_rows(card: Scorecard, kind: str) -> list[list[str]]:
         if s is None:
             continue
         if entry["status"] == NOT_IMPLEMENTED:
-            out.append([name, str(s["clips"]), NOT_IMPLEMENTED] + [DASH] * 6 + [str(s["not_judged"])])
+            out.append([name, str(s["clips"]), NOT_IMPLEMENTED] + [DASH] * 7 + [str(s["not_judged"])])
             continue
         h = s["holds"]
         holds = DASH if h is None else (
             f"{_num(h['median_abs_error'], '.1f')} / {_num(h['worst_abs_error'], '.1f')} s "
             f"({h['matched']}, {h['unmatched_labelled']}, {h['unmatched_reported']})")
+        ev = s["events"]
+        events = DASH if ev is None else f"{_num(ev['precision'])} / {_num(ev['recall'])}" + (
+            f" (side {_pct(ev['side_agreement'])})" if ev["sides_compared"] else "")
         hp = s["hips"]
         hips = DASH if hp is None else (
             f"{_num(hp['precision'])} / {_num(hp['recall'])} / {_num(hp['f1'])}")
         out.append([name, str(s["clips"]), str(s["judged"]), _pct(s["pass_rate"]), _pct(s["exact_rate"]),
-                    _pct(s["off_by_one_rate"]), _num(s["mae"]), holds, hips, str(s["not_judged"])])
+                    _pct(s["off_by_one_rate"]), _num(s["mae"]), events, holds, hips, str(s["not_judged"])])
     return out
 
 
@@ -125,6 +143,9 @@ LEGEND = [
     "- **hips off floor**: frame-level precision / recall / F1 of the analyzer's `hips_off_floor` "
     "faults against the labelled intervals, on the clip's own frame times (pooled over clips in the "
     "summary); \"agree: none\" = nothing labelled and nothing reported.",
+    "- **labelled events**: labelled holds / excursions / press-ups matched one-to-one to reported "
+    "reps by time overlap (a right count made of a false rep and a missed one shows here); "
+    "**events P / R** = matched / reported and matched / labelled, pooled over clips.",
     "- **exact / off by one**: share of clips whose count is exactly right / off by exactly one; "
     "**MAE** = mean |reported - true| / max(true, 1).",
     "- **not judged**: clips that could not be scored (see the list below); **cannot judge** = "
