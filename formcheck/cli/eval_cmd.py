@@ -36,6 +36,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def shown(folder: Path) -> str:
+    """A folder as the scorecard prints it: relative to the repo when inside or beside it, so the
+    committed SCORECARD.md does not depend on where the checkout lives."""
+    from formcheck.evaluate.labels import repo_root
+
+    root = repo_root()
+    folder = folder.resolve()
+    for base, prefix in ((root, ""), (root.parent, "../")):
+        try:
+            return prefix + str(folder.relative_to(base))
+        except ValueError:
+            continue
+    return str(folder)
+
+
 def run(args: argparse.Namespace) -> int:
     from formcheck.evaluate.labels import default_folders, label_files
     from formcheck.evaluate.scorecard import evaluate
@@ -61,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     cache.model_identity()  # a missing or broken model fails once, here, not once per clip
     card = evaluate(files, cache.landmarks, log=log)
     card.meta.update({"model": args.model, "mediapipe_version": mediapipe_version(),
-                      "label_folders": [str(f) for f in folders]})
+                      "label_folders": [shown(f) for f in folders]})
     log(f"{len(files)} label files, {len(card.rows)} rows, {len(card.skipped)} skipped; "
         f"pose cache {cache.root}: {cache.hits} hits, {cache.misses} computed")
     sys.stdout.write(render(card, markdown=args.markdown))
