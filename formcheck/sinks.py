@@ -66,6 +66,11 @@ VIDEO_TIME_BASE = Fraction(1, 90_000)
 
 _LANDMARK_FIELDS = ("x", "y", "z", "visibility", "presence")
 
+# FFmpeg's AVColorSpace/AVColorPrimaries/AVColorTransferCharacteristic value 6 (SMPTE 170M,
+# i.e. BT.601 525) and AVColorRange 1 (MPEG, "tv", 16-235).
+_BT601 = 6
+_LIMITED_RANGE = 1
+
 
 class Sink(Protocol):
     """What the session writes every frame to; a context manager that finishes on exit."""
@@ -336,6 +341,12 @@ class VideoSink(_AtomicSink):
             stream.codec_context.time_base = VIDEO_TIME_BASE
             stream.time_base = VIDEO_TIME_BASE
             stream.codec_context.max_b_frames = 0
+            # Frames are converted with OpenCV's BT.601 limited-range formula: say so in the
+            # stream, or players guess BT.709 for HD sizes and shift the colours.
+            stream.codec_context.colorspace = _BT601
+            stream.codec_context.color_primaries = _BT601
+            stream.codec_context.color_trc = _BT601
+            stream.codec_context.color_range = _LIMITED_RANGE
             stream.options = {"crf": str(self.crf), "preset": self.preset}
             stream.codec_context.open()  # fail here, not on the first frame
         except BaseException:
@@ -378,7 +389,9 @@ class VideoSink(_AtomicSink):
         pts = int(round((t - self._t0) / VIDEO_TIME_BASE))
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # the MP4 needs strictly increasing times
-        video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        # OpenCV's BGR -> I420 is 3-5x faster than swscale's (measured 0.9 vs 3.4 ms at 720p)
+        # and gives the same limited-range BT.601 planes (Y within 1 level).
+        video_frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
         video_frame.pts = pts
         video_frame.time_base = VIDEO_TIME_BASE
         if self._pending is not None:
