@@ -8,7 +8,10 @@ garbage collector at exit it prints a traceback). Everything after this module s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +38,31 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence MediaPipe's C++ log lines (XNNPACK INFO, glog warnings) while the graph starts.
+
+    They go straight to file descriptor 2 from native code, ignoring Python and every log-level
+    variable tried (GLOG_minloglevel, TF_CPP_MIN_LOG_LEVEL, ABSL_MIN_LOG_LEVEL), and would bury
+    formcheck's own one-line messages. FORMCHECK_DEBUG=1 keeps them.
+    """
+    if os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _landmark_array(points: list, *, with_scores: bool = True) -> np.ndarray:
@@ -76,6 +104,7 @@ class PoseEstimator:
         self.model_path: Path = resolve_model(model)
         self.model_name: str = model if model in ("lite", "full", "heavy") else self.model_path.name
         self._last_ms = -1
+        self._frames_seen = 0
         try:
             from mediapipe.tasks.python.core.base_options import BaseOptions
             from mediapipe.tasks.python.vision import pose_landmarker as pl
@@ -91,7 +120,8 @@ class PoseEstimator:
                 min_pose_presence_confidence=min_presence_confidence,
                 min_tracking_confidence=min_tracking_confidence,
             )
-            self._landmarker = pl.PoseLandmarker.create_from_options(options)
+            with quiet_native_stderr():
+                self._landmarker = pl.PoseLandmarker.create_from_options(options)
         except UserError:
             raise
         except Exception as exc:  # MediaPipe reports bad bundles as RuntimeError/ValueError
@@ -121,9 +151,13 @@ class PoseEstimator:
             ts = self._last_ms + 1
         self._last_ms = ts
         rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
-        result = self._landmarker.detect_for_video(
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts
-        )
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._frames_seen < 2:  # the graph logs once more on its first frames
+            with quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
+        self._frames_seen += 1
         size = frame.size
         if not result.pose_landmarks:
             return PoseFrame.empty(frame.t, size)
