@@ -104,7 +104,7 @@ def clips(tmp_path: Path) -> tuple[Path, dict[str, list[PoseFrame]]]:
     rendered.mkdir()
     (rendered / "r.mp4").write_bytes(b"r")
     (rendered / "r.truth.json").write_text(json.dumps({
-        "clip": "r.mp4", "hips_off_floor": [],
+        "clip": "r.mp4", "hips_off_floor": [], "frames": 40,
         "pelvic_tilt": {"holds": [{"start": 1.0, "end": 2.0}]},
         "expected": {"pelvic_tilt": {"count": 1, "tolerance": 0}}, "keypoints": [[1, 2]],
     }))
@@ -151,6 +151,7 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
     assert tr["status"] == "not implemented" and tr["reported_count"] is None and tr["pass"] is None
 
     r = rows[("r.mp4", "pelvic_tilt")]
+    assert "warnings" not in r  # 40 frames labelled, 40 decoded
     assert r["kind"] == "rendered" and r["pass"] and r["exact"]
     assert r["hips"]["f1"] is None and r["hips"]["agreement"] == 1.0
 
@@ -222,3 +223,14 @@ def test_empty_clip_scores_without_crashing(tmp_path: Path) -> None:
     assert row["reported_count"] == 0 and row["pass"] is False and row["frames"] == 0
     assert row["hold_summary"]["unmatched_labelled"] == 1 and row["hips"]["frames"] == 0
     render(card, markdown=True)
+
+
+def test_a_clip_that_is_not_the_labelled_one_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "e.mp4").write_bytes(b"e")
+    (tmp_path / "e.truth.json").write_text(json.dumps({
+        "clip": "e.mp4", "frames": 500, "expected": {"pelvic_tilt": {"count": 0, "tolerance": 0}}}))
+    card = evaluate([tmp_path / "e.truth.json"], fake_cache(tmp_path, {"e.mp4": stream(4.0, [], [])}),
+                    registry={"pelvic_tilt": Stub})
+    [row] = card.rows
+    assert "label says 500 frames but the clip gave 40" in row["warnings"][0]
+    assert "label says 500 frames" in render(card, markdown=True).split("## Warnings")[1]

@@ -63,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no label folders given and none of the defaults exist "
                         "(../shared/media/labels, samples/, tests/data/rendered/)")
     files: list[Path] = []
+    seen: set[Path] = set()
     for folder in folders:
-        files += label_files(folder)
+        for f in label_files(folder):
+            if f.resolve() not in seen:  # a folder given twice (or inside another) counts once
+                seen.add(f.resolve())
+                files.append(f)
     if not files:
         raise UserError(f"no label files (*.json) in {', '.join(str(f) for f in folders)}")
     if args.json:

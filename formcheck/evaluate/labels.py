@@ -112,6 +112,7 @@ class ClipTruth:
     segments: list[Segment] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     count_per_side: dict[str, dict[str, int]] = field(default_factory=dict)  # analyzer -> side -> n
+    frames: int | None = None  # what the labeller saw; a clip decoding to another count is suspect
 
     @property
     def name(self) -> str:
@@ -268,6 +269,7 @@ def load_label(path: Path) -> ClipTruth:
         segments=segments,
         problems=problems,
         count_per_side=per_side,
+        frames=data["frames"] if _count(data.get("frames")) else None,
     )
 
 

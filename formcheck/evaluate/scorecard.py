@@ -244,6 +244,11 @@ def evaluate(
             log(f"skipped {truth.label_path}: {exc}")
             continue
         times = np.asarray(rec.t)
+        warnings = []
+        if truth.frames is not None and abs(len(times) - truth.frames) > max(2, truth.frames // 100):
+            warnings.append(f"the label says {truth.frames} frames but the clip gave {len(times)}: "
+                            "is it the clip that was labelled?")
+            log(f"{truth.label_path}: {warnings[-1]}")
         for a in todo:
             try:
                 report = run_analyzer(registry[a], rec.poses())
@@ -255,7 +260,10 @@ def evaluate(
                                   "expected_count": truth.expected[a].count, "reported_count": None,
                                   "tolerance": truth.expected[a].tolerance, "pass": None})
                 continue
-            card.rows.append(score_report(truth, a, report, times))
+            row = score_report(truth, a, report, times)
+            if warnings:
+                row["warnings"] = warnings
+            card.rows.append(row)
     card.meta = {"formcheck_version": __version__,
                  "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     return card

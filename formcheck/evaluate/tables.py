@@ -186,6 +186,10 @@ def render(card: Scorecard, *, markdown: bool) -> str:
             if r["status"] == "error":
                 lines.append(("- " if markdown else "  ") + f"{r['label']}: {r['analyzer']}: {r['error']}")
         lines.append("")
+    warned = [(r, w) for r in card.rows for w in r.get("warnings", [])]
+    if warned:
+        lines += ["## Warnings" if markdown else "== Warnings ==", ""]
+        lines += [("- " if markdown else "  ") + f"{r['clip']} ({r['analyzer']}): {w}" for r, w in warned] + [""]
     if not card.rows and not card.skipped:
         lines.append("No label files found.")
     return "\n".join(lines).rstrip() + "\n"
