@@ -250,8 +250,17 @@ class _AtomicSink:
         if tmp is None:
             return
         try:
-            keep = self._finish(tmp, partial)
-            if keep:
+            if self._finish(tmp, partial):
+                if partial:
+                    try:
+                        self._mark_partial(tmp)
+                    except Exception:
+                        pass  # the file is whole, only unmarked; the JSON report says partial
+                    except BaseException:
+                        # A second Ctrl-C while marking: keep the finished file, then stop.
+                        _publish(tmp, self.path)
+                        self.written = True
+                        raise
                 _publish(tmp, self.path)
                 self.written = True
         finally:
@@ -267,6 +276,10 @@ class _AtomicSink:
 
     def _finish(self, tmp: Path, partial: bool) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _mark_partial(self, tmp: Path) -> None:
+        """Record in the finished file that the run was cut short, where the format allows it
+        (CSV has no place for it: a comment row would make it invalid CSV)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,11 +444,10 @@ class VideoSink(_AtomicSink):
             if self._container is not None:
                 container, self._container = self._container, None
                 container.close()
-        if not self.frames_written:
-            return False
-        if partial:
-            _mark_partial(tmp)
-        return True
+        return self.frames_written > 0
+
+    def _mark_partial(self, tmp: Path) -> None:
+        _mark_mp4_partial(tmp)
 
     def _final_duration(self, last: av.VideoFrame) -> int:
         """How long the last frame lasts: as long as the one before it (or 1/fps_hint)."""
@@ -466,7 +478,7 @@ class RawVideoSink(VideoSink):
         return frame.image if frame is not None else None
 
 
-def _mark_partial(tmp: Path) -> None:
+def _mark_mp4_partial(tmp: Path) -> None:
     """Rewrite the finished MP4 with the metadata comment "partial" (packets copied as they are).
 
     PyAV hands the container's metadata to FFmpeg only when the header is written, long before

@@ -366,3 +366,26 @@ def test_video_from_poses_without_frames_uses_pose_time(tmp_path: Path) -> None:
         sink.write(None, PoseFrame.empty(0.3, (W, H)), None)  # nothing to draw: skipped
     decoded, _, _ = _decode(out)
     assert np.allclose(decoded, times, atol=1.5e-5)
+
+
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_failing_to_mark_partial_still_keeps_the_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+) -> None:
+    """The mark is a re-mux after the MP4 is finished: if it fails (or a second Ctrl-C hits it),
+    the finished, unmarked video is kept rather than thrown away."""
+    import formcheck.sinks as sinks
+
+    def broken(tmp: Path) -> None:
+        raise failure("while marking")
+
+    monkeypatch.setattr(sinks, "_mark_mp4_partial", broken)
+    out = tmp_path / "v.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        with VideoSink(out, width=W, height=H, fps_hint=30) as sink:
+            for i in range(5):
+                sink.write(Frame(t=i / 30, image=_image(i), index=i), _pose(i / 30, i), None)
+            raise KeyboardInterrupt
+    decoded, meta, _ = _decode(out)
+    assert len(decoded) == 5 and sink.written and sink.partial
+    assert _leftovers(tmp_path) == []
