@@ -2,8 +2,9 @@
 
 Not a body model: a 2-D stick figure placed where MediaPipe puts the joints of a person lying on
 their back with knees bent, seen from their right side, head at image-left. A posterior pelvic
-tilt is drawn the way it shows in side-view landmarks (the thigh rotates a couple of degrees
-about the hip and the hip shifts a few pixels); a bridge lifts the hips well above the
+tilt is drawn the way it shows in MediaPipe's landmarks of a real side view (measured on
+pelvic_tilt_side: the hip slides ~0.03 torso lengths toward the planted feet and the trunk-thigh
+angle closes by ~1.3 degrees); a bridge lifts the hips well above the
 shoulder-ankle line. Everything is in pixels of a 640x360 image, then normalized.
 """
 
@@ -26,14 +27,14 @@ def _rot(v: np.ndarray, deg: float) -> np.ndarray:
     return np.array([c * v[0] + s * v[1], -s * v[0] + c * v[1]])  # counter-clockwise in y-down
 
 
-def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: float = 2.5,
-                 hip_shift_per_tilt: float = 0.03) -> dict[L, np.ndarray]:
+def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: float = 1.0,
+                 hip_shift_per_tilt: float = 0.015) -> dict[L, np.ndarray]:
     """Joint pixels (scale 1, origin at the hip) of a right-side view, head to image-left.
 
     `tilt` 1 = a full posterior pelvic tilt; `bridge` 1 = hips raised 0.5 torso lengths.
     """
     hip = np.array([0.0, 0.0])
-    hip = hip + np.array([-hip_shift_per_tilt * 0.5, hip_shift_per_tilt]) * TORSO * tilt  # towards head, down
+    hip = hip + np.array([hip_shift_per_tilt * TORSO * tilt, 0.0])  # slides toward the feet
     hip = hip + np.array([0.0, -0.5 * TORSO * bridge])
     shoulder = np.array([-TORSO, 0.0])
     ankle = np.array([0.95 * TORSO, 5.0])
@@ -49,7 +50,7 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
     knee = base + h * perp
     if knee[1] > base[1]:
         knee = base - h * perp
-    knee = hip + _rot(knee - hip, -thigh_deg_per_tilt * tilt)
+    knee = hip + _rot(knee - hip, thigh_deg_per_tilt * tilt)
     pts = {
         L.RIGHT_SHOULDER: shoulder, L.RIGHT_HIP: hip, L.RIGHT_KNEE: knee, L.RIGHT_ANKLE: ankle,
         L.RIGHT_HEEL: ankle + [-8, 6], L.RIGHT_FOOT_INDEX: ankle + [25, 6],
@@ -117,7 +118,7 @@ def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
 
 
 def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),
-            fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.3, seed: int = 0,
+            fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.1, seed: int = 0,
             scale: float = 1.0, present: Callable[[float], bool] | None = None,
             jitter: float = 0.0, drop: float = 0.0) -> Iterator[PoseFrame]:
     """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.

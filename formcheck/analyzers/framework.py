@@ -43,13 +43,19 @@ class IntervalLog:
         self._last_t: float | None = None
         self._done: list[tuple[str, float, float]] = []
 
-    def update(self, t: float, labels: str | set[str] | frozenset[str] | None) -> None:
+    def update(self, t: float, labels: str | set[str] | frozenset[str] | None,
+               edges: dict[str, float] | None = None) -> None:
+        """Labels present at `t`. `edges` may date a label's start or end earlier than `t`: a
+        switch with a dwell time knows when the crossing it just confirmed began."""
         now = {labels} if isinstance(labels, str) else set(labels or ())
+        edges = edges or {}
         for key in list(self._open):
             if key not in now:
-                self._push(key, self._open.pop(key), t)
+                start = self._open.pop(key)
+                self._push(key, start, max(start, min(t, edges.get(key, t))))
         for key in now:
-            self._open.setdefault(key, t)
+            if key not in self._open:
+                self._open[key] = min(t, edges.get(key, t))
         self._last_t = t
 
     def active(self, t: float) -> dict[str, float]:
@@ -83,13 +89,15 @@ class Reading:
     """What an exercise measured in one judgeable frame.
 
     `score`: 0 at the neutral position, 1 at a full repetition's position (NaN = no score yet,
-    e.g. while calibrating); `side` for exercises done to a side; `faults` present now; `values`
-    raw measurements kept per rep (their value at the peak of the rep is reported).
+    e.g. while calibrating); `side` for exercises done to a side; `faults` present now, with
+    `fault_edges` dating a fault that starts or ends on this frame back to when its crossing
+    began; `values` raw measurements kept per rep (their value at the peak of the rep).
     """
 
     score: float
     side: str | None = None
     faults: frozenset[str] = frozenset()
+    fault_edges: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     calibrating: bool = False
     cannot_judge: str | None = None  # faults are still seen, but no rep can be judged
@@ -117,10 +125,9 @@ class RepCycle:
     A rep starts when the score stays >= `on` for `dwell` seconds and ends when it stays <= `off`
     for `dwell` seconds (hysteresis: noise near one threshold cannot make or break a rep). Its
     start and end are the times those crossings began. The hold is measured afterwards on the
-    rep's own samples: from the first time the score reaches `hold_level` x the rep's peak (the
-    position is reached) to the last time it is there (the release begins), so the ramps in and
-    out are excluded whatever the person's range. Live, the timer runs from the first sample at
-    or above `reach` x the running peak... simplified to: at or above `reach` (absolute score).
+    rep's own samples (`hold_of`), so the ramps in and out are left out whatever the person's
+    range. Live, the timer runs from the first sample at or above `reach`; a movement that never
+    reaches `reach` (a twitch off neutral) is not a rep.
     """
 
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
@@ -174,11 +181,18 @@ class RepCycle:
         return done
 
     def hold_of(self, rep: RepInProgress) -> tuple[float, float, float] | None:
-        """(hold start, hold end, hold seconds) from the rep's samples, or None if never held."""
-        peak = robust_peak([s for _, s in rep.samples])
+        """(hold start, hold end, hold seconds) from the rep's samples, or None if never held.
+
+        The held level is the median of the samples above half the peak (the plateau, which in
+        real people sags and swells during a hold); the hold runs from the first sample at
+        `hold_level` x that level to the last one, so the ramps in and out are left out.
+        """
+        scores = np.array([s for _, s in rep.samples], dtype=float)
+        peak = robust_peak(scores)
         if not rep.samples or not peak >= self.reach:
             return None
-        level = self.hold_level * peak
+        plateau = float(np.median(scores[scores >= 0.5 * peak]))
+        level = self.hold_level * plateau
         above = [ts for ts, s in rep.samples if s >= level]
         start, end = above[0], above[-1]
         return start, end, end - start
@@ -302,7 +316,7 @@ class ExerciseAnalyzer(Analyzer):
                 self.new_set()
                 self._stale = True
             faults = reading.faults if reading is not None else frozenset()
-            self.fault_log.update(t, set(faults))
+            self.fault_log.update(t, set(faults), reading.fault_edges if reading is not None else None)
             fb = self._make_feedback("cannot judge", reading, None, faults, reason)
             self._feedback = fb
             return fb
@@ -310,7 +324,7 @@ class ExerciseAnalyzer(Analyzer):
         assert reading is not None
         self._last_judged = t
         self._stale = False
-        self.fault_log.update(t, set(reading.faults))
+        self.fault_log.update(t, set(reading.faults), reading.fault_edges)
         done = self.cycle.update(t, reading.score, reading.side, reading.values)
         if done is not None:
             self._close_rep(done, cut=False)
