@@ -305,7 +305,8 @@ class ExerciseAnalyzer(Analyzer):
                 else:
                     reading = r
                     reason = r.cannot_judge
-            self._set_spans[-1][1] = t
+            if self._set_spans:  # (a body too broken to place has not started a set)
+                self._set_spans[-1][1] = t
         self.cannot.update(t, reason)
 
         if reason is not None:
