@@ -115,11 +115,13 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self.noisy = Hysteresis(self.MAX_NOISE, 0.75 * self.MAX_NOISE, dwell_on=0.3)
         self.side: str | None = None
         self._side_votes: dict[str, int] = {"left": 0, "right": 0}
+        self._voted_at: float | None = None
 
     def _near_side(self, pose: PoseFrame) -> str:
         """The side facing the camera: voted over the calibration, then fixed for the set
         (switching joints mid-set would shift every feature against the baseline)."""
-        if not self.baseline.ready or self.side is None:
+        if (not self.baseline.ready or self.side is None) and pose.t != self._voted_at:
+            self._voted_at = pose.t
             vote = facing_side(pose)
             if vote:
                 self._side_votes[vote] += 1
@@ -127,10 +129,16 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         return self.side
 
     def judge(self, pose: PoseFrame) -> str | None:
-        if missing_landmarks(pose, BODY, 0.3) or out_of_frame(pose, BODY):
+        # All four joints of both sides inside the image (MediaPipe extrapolates joints cut off
+        # by the frame, as in a close-up), and the near side's, which are measured, seen. The
+        # far side's are often hidden behind the near leg in a side view: that is fine.
+        if out_of_frame(pose, BODY):
             return BODY_NOT_VISIBLE
         if posture(pose) != "lying":
             return NOT_LYING
+        side = self._near_side(pose)
+        if missing_landmarks(pose, [joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")], 0.5):
+            return BODY_NOT_VISIBLE
         return None
 
     def measure(self, pose: PoseFrame) -> Reading | str:
