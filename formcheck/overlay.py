@@ -61,7 +61,7 @@ RING_TRACK: Color = (90, 90, 90)
 RING_FILL: Color = (0, 190, 255)  # amber while the hold is short of its target
 RING_DONE: Color = GOOD_COLOR
 
-FONT = cv2.FONT_HERSHEY_SIMPLEX  # Hershey fonts are ASCII only: text is sanitized first
+FONT = cv2.FONT_HERSHEY_SIMPLEX  # OpenCV 4's Hershey fonts are ASCII only: text is sanitized first
 AA = cv2.LINE_AA
 _SHIFT = 4  # sub-pixel drawing: coordinates in 1/16 px, so slow motion does not jitter
 _ONE = 1 << _SHIFT
@@ -305,6 +305,13 @@ def exercise_title(name: str) -> str:
     return text[:1].upper() + text[1:] if text else ""
 
 
+def _same_words(text: str, *others: str | None) -> bool:
+    """True when `text` says what one of `others` already says (an analyzer may repeat its
+    "cannot judge" reason as the cue; the panel shows it once)."""
+    key = " ".join(text.lower().strip(" .!").split())
+    return any(o is not None and key == " ".join(o.lower().strip(" .!").split()) for o in others)
+
+
 def _seconds(value: float) -> str:
     """Elapsed seconds: tenths below 10 s so a hold visibly ticks."""
     return f"{value:.1f}" if value < 10 else f"{value:.0f}"
@@ -353,9 +360,10 @@ class PanelAnnotator:
                         GOOD_COLOR if done else MUTED_COLOR,
                     )
                 )
-            if feedback.cannot_judge:
-                out.append(_Line(f"Cannot judge: {feedback.cannot_judge}", JUDGE_COLOR))
-            if feedback.cue:
+            judge = f"Cannot judge: {feedback.cannot_judge}" if feedback.cannot_judge else None
+            if judge:
+                out.append(_Line(judge, JUDGE_COLOR))
+            if feedback.cue and not _same_words(feedback.cue, judge, feedback.cannot_judge):
                 out.append(_Line(feedback.cue, CUE_COLOR, 1.1, bold=True))
             if feedback.faults:
                 names = ", ".join(f.replace("_", " ") for f in feedback.faults)

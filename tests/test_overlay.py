@@ -224,6 +224,17 @@ def test_panel_cannot_judge_state() -> None:
     assert "Cannot judge: not lying down" in texts
 
 
+def test_panel_does_not_repeat_the_cannot_judge_reason_as_the_cue() -> None:
+    fb = Feedback(
+        exercise="pelvic_tilt", state="cannot_judge", count=0, target=10,
+        cannot_judge="body not fully visible", cue="Cannot judge: body not fully visible",
+    )
+    texts = [r.text for r in PanelAnnotator().layout(_black(1280, 720), fb).rows]
+    assert texts.count("Cannot judge: body not fully visible") == 1
+    other = Feedback(**{**fb.__dict__, "cue": "Move the camera back"})
+    assert "Move the camera back" in [r.text for r in PanelAnnotator().layout(_black(1280, 720), other).rows]
+
+
 def _ring_region(image: np.ndarray) -> tuple[slice, slice]:
     h, w = image.shape[:2]
     return slice(0, h // 2), slice(w - w // 4, w)
