@@ -147,16 +147,18 @@ class Session:
         r.partial = r.partial or partial
         if ended_reason:
             r.ended_reason = ended_reason
+        # A failure (or a second Ctrl-C) while closing one part must not cost the others their
+        # files: close everything, then re-raise the first problem.
         errors: list[BaseException] = []
         if self.analyzer is not None:
             try:
                 r.report = self.analyzer.report()
-            except Exception as exc:  # keep the outputs even if the report fails
+            except BaseException as exc:
                 errors.append(exc)
         for sink in reversed(self._entered):
             try:
                 sink.close(partial=r.partial)
-            except Exception as exc:
+            except BaseException as exc:
                 errors.append(exc)
         if errors:
             raise errors[0]
