@@ -128,6 +128,7 @@ def test_label_files_and_default_folders(tmp_path: Path) -> None:
     assert default_folders(root) == [tmp_path / "shared" / "media" / "labels", root / "samples"]
 
 
+@pytest.mark.shared
 def test_the_shared_labels_all_load(shared_dir: Path) -> None:
     files = label_files(shared_dir / "media" / "labels")
     assert len(files) >= 8
