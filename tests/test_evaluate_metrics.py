@@ -169,3 +169,19 @@ def test_event_score_sees_a_right_count_made_of_wrong_reps() -> None:
     none = event_score([], [])
     assert none.precision is None and none.recall is None
     assert e + sides == EventScore(4, 3, 1, 1, 2, 1)
+
+
+intervals = st.lists(st.tuples(st.floats(0, 100), st.floats(0, 10)).map(lambda p: (p[0], p[0] + p[1])), max_size=8)
+
+
+@given(intervals, intervals)
+def test_matching_is_one_to_one_and_loses_nothing(lab: list, rep: list) -> None:
+    reported = [ReportedHold(a, b, b - a) for a, b in rep]
+    m = match_holds(lab, reported)
+    assert sorted(x.labelled for x in m if x.labelled is not None) == sorted(tuple(i) for i in lab)
+    assert sorted((x.reported.start, x.reported.end) for x in m if x.reported is not None) == sorted(rep)
+    for x in m:
+        if x.labelled is not None and x.reported is not None:
+            assert min(x.labelled[1], x.reported.end) - max(x.labelled[0], x.reported.start) > 0
+    s = summarize_holds(m)
+    assert s.matched + s.unmatched_labelled == len(lab) and s.matched + s.unmatched_reported == len(rep)

@@ -28,7 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Run an exercise analyzer over a landmark recording (*.landmarks.npz, written by "
             "`formcheck analyze --save-landmarks`) and write the JSON report into --out; with "
-            "--render also a skeleton-only H.264 video drawn on a blank canvas."
+            "--render also a skeleton-only H.264 video drawn on a blank canvas. The report is "
+            "<name>.replay.report.json, beside what analyze wrote, never over it."
         ),
     )
     p.add_argument("recording", metavar="RECORDING", help="landmark recording (*.landmarks.npz)")
