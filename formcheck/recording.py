@@ -293,6 +293,15 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     if p.is_dir():
         raise UserError(f"recording {p} is a folder, not a file")
     try:
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise UserError(f"cannot read recording {p}: {exc.strerror or exc}") from None
+    if magic != b"PK\x03\x04":
+        # Without this, numpy would try any other file as a pickle and say so: misleading.
+        what = "an empty file" if not magic else "not a .npz archive"
+        raise UserError(f"{p}: not a formcheck landmark recording ({what})")
+    try:
         with np.load(p, allow_pickle=False) as npz:
             names = set(npz.files)
             if "meta" not in names:
