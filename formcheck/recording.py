@@ -80,7 +80,8 @@ def _as_rows(arr: np.ndarray | None, what: str, t: float) -> np.ndarray:
     if a.shape != _ROW_SHAPE:
         raise ValueError(f"{what} at t={t:.3f}s has shape {a.shape}, expected {_ROW_SHAPE}")
     # The contract says float32; a float64 synthetic stream is stored as float32 (documented).
-    return a.astype(np.float32, copy=False)
+    # Always a copy: a producer reusing or editing its array later must not change the record.
+    return np.array(a, dtype=np.float32, copy=True)
 
 
 class RecordingWriter:

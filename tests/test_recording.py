@@ -93,6 +93,15 @@ def test_poses_do_not_share_memory(tmp_path: Path) -> None:
     assert rec.pose(0).landmarks[0, 0] != 42.0
 
 
+def test_writer_keeps_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / "c.landmarks.npz"
+    lm = np.zeros((33, 5), np.float32)
+    with RecordingWriter(path) as w:
+        w.write(None, PoseFrame(t=0.0, image_size=(2, 2), landmarks=lm, world=lm), None)
+        lm[:] = 7.0  # the producer reuses its buffer
+    assert read_recording(path).pose(0).landmarks.max() == 0.0
+
+
 def test_interrupted_session_writes_partial(tmp_path: Path) -> None:
     path = tmp_path / "s.landmarks.npz"
     poses = synthetic_poses(10)
