@@ -185,3 +185,13 @@ def test_matching_is_one_to_one_and_loses_nothing(lab: list, rep: list) -> None:
             assert min(x.labelled[1], x.reported.end) - max(x.labelled[0], x.reported.start) > 0
     s = summarize_holds(m)
     assert s.matched + s.unmatched_labelled == len(lab) and s.matched + s.unmatched_reported == len(rep)
+
+
+def test_prescription_verdict_on_matched_holds() -> None:
+    # Labelled holds of 3.5 s and 1.5 s against a 3 s prescription; the analyzer calls both long enough.
+    m = match_holds([(0.0, 3.5), (5.0, 6.5)], [ReportedHold(0.0, 3.4, 3.4, True), ReportedHold(5.0, 6.6, 1.6, True),
+                                               ReportedHold(9.0, 9.5, 0.5, False)])
+    assert [x.met_agrees(3.0) for x in m] == [True, False, None]
+    s = summarize_holds(m, 3.0)
+    assert (s.met_compared, s.met_agree) == (2, 1)
+    assert summarize_holds(m).met_compared == 0

@@ -139,7 +139,8 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
     assert (a["expected_count"], a["reported_count"], a["tolerance"], a["pass"]) == (2, 3, 1, True)
     assert a["kind"] == "real" and a["off_by_one"] and not a["exact"]
     assert a["hold_summary"] == {"matched": 2, "unmatched_labelled": 0, "unmatched_reported": 1,
-                                 "median_abs_error": 0.25, "worst_abs_error": 0.5}
+                                 "median_abs_error": 0.25, "worst_abs_error": 0.5,
+                                 "met_compared": 2, "met_agree": 2}  # Stub's 1 s prescription
     assert [m["error"] for m in a["holds"]] == [0.0, -0.5, None]
     assert (a["events"]["labelled"], a["events"]["matched"], a["events"]["extra"]) == (2, 2, 1)
     # hips: truth frames 3.0..4.0 (11), reported 3.0..3.9 (10): tp 10, fn 1, fp 0

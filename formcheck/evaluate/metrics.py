@@ -82,6 +82,7 @@ class ReportedHold:
     start: float
     end: float
     length: float | None
+    met: bool | None = None  # the analyzer's verdict: long enough for the prescription
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,13 @@ class HoldMatch:
         if self.labelled is None:
             return None
         return self.labelled_length if self.labelled_length is not None else self.labelled[1] - self.labelled[0]
+
+    def met_agrees(self, prescribed_hold: float) -> bool | None:
+        """Did the analyzer call this hold long enough exactly when the labelled hold was?
+        None when unmatched or the analyzer gave no verdict."""
+        if self.labelled is None or self.reported is None or self.reported.met is None:
+            return None
+        return self.reported.met == (self.labelled_hold >= prescribed_hold)  # type: ignore[operator]
 
     @property
     def error(self) -> float | None:
@@ -230,6 +238,8 @@ class HoldSummary:
     unmatched_reported: int
     median_abs_error: float | None
     worst_abs_error: float | None
+    met_compared: int = 0  # matched holds with a verdict, judged against the prescribed hold
+    met_agree: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -239,15 +249,18 @@ class HoldSummary:
         return d
 
 
-def summarize_holds(matches: Iterable[HoldMatch]) -> HoldSummary:
+def summarize_holds(matches: Iterable[HoldMatch], prescribed_hold: float | None = None) -> HoldSummary:
     ms = list(matches)
     errors = [abs(m.error) for m in ms if m.error is not None]
+    verdicts = [] if prescribed_hold is None else [v for m in ms if (v := m.met_agrees(prescribed_hold)) is not None]
     return HoldSummary(
         matched=sum(1 for m in ms if m.labelled is not None and m.reported is not None),
         unmatched_labelled=sum(1 for m in ms if m.reported is None),
         unmatched_reported=sum(1 for m in ms if m.labelled is None),
         median_abs_error=statistics.median(errors) if errors else None,
         worst_abs_error=max(errors) if errors else None,
+        met_compared=len(verdicts),
+        met_agree=sum(verdicts),
     )
 
 

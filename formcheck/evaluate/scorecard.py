@@ -73,7 +73,8 @@ def reported_holds(report: Report) -> list[ReportedHold]:
         m = rep.measured or {}
         start = m.get("hold_start", rep.start)
         end = m.get("hold_end", rep.end)
-        out.append(ReportedHold(float(start), float(end), None if rep.hold is None else float(rep.hold)))
+        out.append(ReportedHold(float(start), float(end), None if rep.hold is None else float(rep.hold),
+                                bool(rep.met) if rep.hold is not None else None))
     return out
 
 
@@ -130,7 +131,9 @@ def score_report(truth: ClipTruth, analyzer: str, report: Report, times: np.ndar
         matches = match_holds([(h.start, h.end) for h in labelled], reported_holds(report),
                               [h.hold for h in labelled])
         row["holds"] = [m.as_dict() for m in matches]
-        row["hold_summary"] = summarize_holds(matches).as_dict()
+        hold_min = report.prescription.hold if report.prescription.hold > 0 else None
+        row["hold_summary"] = summarize_holds(matches, hold_min).as_dict()
+        row["prescribed_hold"] = hold_min
         row["_hold_matches"] = matches
     if analyzer in HIP_ANALYZERS:
         truth_iv = [(s.start, s.end) for s in truth.hips_off_floor]
@@ -185,6 +188,7 @@ def summarize(
             errs = [r for r in kr if r["status"] != "ok"]
             counts = summarize_counts([CountScore(r["expected_count"], r["reported_count"], r["tolerance"]) for r in ok])
             matches: list[HoldMatch] = [m for r in ok for m in r.get("_hold_matches", [])]
+            hold_sums = [r["hold_summary"] for r in ok if "hold_summary" in r]
             hips = [r["_hips"] for r in ok if "_hips" in r]
             pooled = sum(hips, FrameScore()) if hips else None
             evs = [r["_events"] for r in ok if "_events" in r]
@@ -192,7 +196,9 @@ def summarize(
                 **counts.as_dict(),
                 "clips": len(kr) + len(ks),
                 "judged": len(ok),
-                "holds": summarize_holds(matches).as_dict() if any("_hold_matches" in r for r in ok) else None,
+                "holds": {**summarize_holds(matches).as_dict(),
+                          "met_compared": sum(h["met_compared"] for h in hold_sums),
+                          "met_agree": sum(h["met_agree"] for h in hold_sums)} if hold_sums else None,
                 "hips": pooled.as_dict() if pooled is not None else None,
                 "events": sum(evs, EventScore()).as_dict() if evs else None,
                 "cannot_judge_s": round(sum(r["cannot_judge_s"] for r in ok), 3),

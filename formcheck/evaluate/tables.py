@@ -52,6 +52,8 @@ def _holds_cell(row: dict[str, Any]) -> str:
         parts.append("err " + " ".join(f"{e:+.1f}" for e in errs) + " s")
     if s["unmatched_reported"]:
         parts.append(f"{s['unmatched_reported']} extra")
+    if s.get("met_compared"):
+        parts.append(f"long enough right {s['met_agree']}/{s['met_compared']}")
     return "; ".join(parts)
 
 
@@ -106,7 +108,8 @@ def summary_rows(card: Scorecard, kind: str) -> list[list[str]]:
         h = s["holds"]
         holds = DASH if h is None else (
             f"{_num(h['median_abs_error'], '.1f')} / {_num(h['worst_abs_error'], '.1f')} s "
-            f"({h['matched']}, {h['unmatched_labelled']}, {h['unmatched_reported']})")
+            f"({h['matched']}, {h['unmatched_labelled']}, {h['unmatched_reported']})"
+            + (f"; long enough right {h['met_agree']}/{h['met_compared']}" if h.get("met_compared") else ""))
         ev = s["events"]
         events = DASH if ev is None else f"{_num(ev['precision'])} / {_num(ev['recall'])}" + (
             f" (side {_pct(ev['side_agreement'])})" if ev["sides_compared"] else "")
@@ -139,7 +142,9 @@ LEGEND = [
     "A count is every repetition detected, good or faulty; meeting the prescription is scored "
     "separately (holds, faults).",
     "- **holds**: each reported rep matched one-to-one to a labelled hold by time overlap; error = "
-    "reported hold length - labelled hold length; \"extra\" = reported holds matching no labelled hold.",
+    "reported hold length - labelled hold length; \"extra\" = reported holds matching no labelled hold; "
+    "\"long enough right\" = matched holds where the analyzer's met / not met agrees with the labelled "
+    "length against the default prescribed hold.",
     "- **hips off floor**: frame-level precision / recall / F1 of the analyzer's `hips_off_floor` "
     "faults against the labelled intervals, on the clip's own frame times (pooled over clips in the "
     "summary); \"agree: none\" = nothing labelled and nothing reported.",
