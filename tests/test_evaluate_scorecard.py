@@ -162,9 +162,12 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
 
     s = card.summary()
     real = s["pelvic_tilt"]["real"]
-    assert real["judged"] == 1 and real["clips"] == 2  # a.mp4 judged; corrupt.mp4 could not be
+    # a.mp4 judged; missing clip, malformed hips, undecodable clip not (broken.json names none)
+    assert real["judged"] == 1 and real["clips"] == 4
     assert real["exact_rate"] == 0.0 and real["off_by_one_rate"] == 1.0 and real["mae"] == 0.5
-    assert real["not_judged"] == 1 and "cannot decode" in real["not_judged_why"][0]
+    assert real["not_judged"] == 3
+    why = " ".join(real["not_judged_why"])
+    assert "cannot decode" in why and "gone.mp4" in why and "hips_off_floor[0]" in why
     assert real["events"]["precision"] == pytest.approx(2 / 3, abs=1e-4) and real["events"]["recall"] == 1.0
     assert s["pelvic_tilt"]["rendered"]["exact_rate"] == 1.0
     assert s["trunk_rotation"]["status"] == "not implemented"
@@ -179,6 +182,8 @@ def test_scorecard_rows_summary_and_skipped(clips) -> None:
             assert k in row
     assert not any(k.startswith("_") for row in data["rows"] for k in row)
     assert len(data["skipped"]) == 5
+    assert [s["analyzer"] for s in data["skipped"] if s["file"].endswith("broken.json")] == [None]
+    assert [Path(f).name for f in data["files_not_read"]] == ["broken.json"]
 
 
 def test_tables_never_show_a_number_for_a_missing_analyzer(clips) -> None:
@@ -191,6 +196,7 @@ def test_tables_never_show_a_number_for_a_missing_analyzer(clips) -> None:
         tr_lines = [ln for ln in text.splitlines() if "trunk_rotation" in ln and "unknown analyzer" not in ln]
         assert tr_lines and all("not implemented" in ln for ln in tr_lines)
         assert "expected.squats" in text and "broken.json" in text
+        assert "could not be read at all (see Not scored): broken.json." in text
     md = render(card, markdown=True)
     assert "| a.mp4 | pelvic_tilt | 2 ±1 | 3 | pass |" in md
 

@@ -37,6 +37,8 @@ class LabelError(UserError):
         self.file = file
         self.field = fld
         self.reason = message
+        # The analyzers the file asks for, when that much could be read: each is "not judged".
+        self.analyzers: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,25 @@ def find_clip(label_path: Path, clip: str) -> Path | None:
 def load_label(path: Path) -> ClipTruth:
     """Read and check one label/truth file. Raises LabelError when the file cannot be scored."""
     path = Path(path)
+    try:
+        return _load_label(path)
+    except LabelError as exc:
+        exc.analyzers = _asked_for(path)
+        raise
+
+
+def _asked_for(path: Path) -> list[str]:
+    """The known analyzers a (broken) label file names in `expected`, if it can be read at all."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("expected"), dict):
+        return []
+    return [n for n in (canonical_name(str(k)) for k in data["expected"]) if n in KNOWN_EXERCISES]
+
+
+def _load_label(path: Path) -> ClipTruth:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

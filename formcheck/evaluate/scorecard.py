@@ -162,6 +162,8 @@ class Scorecard:
             "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rows],
             "summary": self.summary(),
             "skipped": [p.as_dict() for p in self.skipped],
+            # Files too broken to say which analyzers they were for: in no analyzer's summary.
+            "files_not_read": sorted({str(p.file) for p in self.skipped if p.analyzer is None}),
         }
 
 
@@ -177,7 +179,7 @@ def summarize(
         entry: dict[str, Any] = {"status": "implemented" if name in implemented else NOT_IMPLEMENTED}
         for kind in KINDS:
             kr = [r for r in mine if r["kind"] == kind]
-            ks = [p for p in skipped if p.analyzer == name and _kind_of(p) == kind]
+            ks = [p for p in skipped if p.analyzer == name and kind_of(p) == kind]
             if not kr and not ks:
                 continue
             if entry["status"] == NOT_IMPLEMENTED:
@@ -209,7 +211,7 @@ def summarize(
     return out
 
 
-def _kind_of(p: Problem) -> str:
+def kind_of(p: Problem) -> str:
     return "rendered" if str(p.file).endswith(".truth.json") else "real"
 
 
@@ -227,7 +229,8 @@ def evaluate(
         try:
             truth = load_label(path)
         except LabelError as exc:
-            card.skipped.append(Problem(exc.file, exc.field, exc.reason))
+            for a in exc.analyzers or [None]:
+                card.skipped.append(Problem(exc.file, exc.field, exc.reason, None, a))
             log(f"skipped {exc}")
             continue
         card.skipped.extend(truth.problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from formcheck.evaluate.scorecard import KINDS, NOT_IMPLEMENTED, Scorecard
+from formcheck.evaluate.scorecard import KINDS, NOT_IMPLEMENTED, Scorecard, kind_of
 
 DASH = "-"
 
@@ -183,6 +183,9 @@ def render(card: Scorecard, *, markdown: bool) -> str:
         lines += [f"## {title}" if markdown else f"== {title} ==", ""]
         lines += [("### " if markdown else "") + "Per clip", ""] + table(CLIP_HEADERS, crow) + [""]
         lines += [("### " if markdown else "") + "Per analyzer", ""] + table(SUMMARY_HEADERS, srow) + [""]
+        unread = sorted({p.file.name for p in card.skipped if p.analyzer is None and kind_of(p) == kind})
+        if unread:
+            lines += [f"Label files that could not be read at all (see Not scored): {', '.join(unread)}.", ""]
     if card.skipped or any(r["status"] == "error" for r in card.rows):
         lines += ["## Not scored" if markdown else "== Not scored ==", ""]
         for p in card.skipped:
