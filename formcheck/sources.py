@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 import av
 import cv2
@@ -80,7 +80,7 @@ class Source(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -214,10 +214,16 @@ def _open_container(path: Path, shown: str) -> av.container.InputContainer:
 
 
 def _video_stream(container: av.container.InputContainer, shown: str) -> av.VideoStream:
-    if not container.streams.video:
+    """The moving picture: cover art and thumbnails (attached pictures) are video streams too."""
+    still = av.stream.Disposition.attached_pic | av.stream.Disposition.timed_thumbnails
+    moving = [s for s in container.streams.video if not (s.disposition & still)]
+    if not moving:
         kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+        if container.streams.video:
+            kinds = ["only a still picture" if k == "video" else k for k in kinds]
         raise UserError(f"{shown} has no video stream (it holds: {', '.join(kinds)})")
-    return container.streams.video[0]
+    best = container.streams.best("video")  # FFmpeg's pick: most frames, highest bitrate
+    return best if best in moving else moving[0]
 
 
 def _seconds(value: int | None, time_base: object) -> float | None:
@@ -265,8 +271,8 @@ def probe_video(path: Path, shown: str) -> _Probe:
             origin = 0
         frame_count = int(stream.frames) or None
         duration = _seconds(stream.duration, time_base)
-        if duration is None and container.duration:
-            duration = container.duration / av.time_base
+        # The whole file's duration (all streams): only when the video's own is unknowable.
+        container_duration = container.duration / av.time_base if container.duration else None
         rate = stream.average_rate or stream.guessed_rate
         extra: dict[str, object] = {"codec": stream.codec_context.name}
         if orientation.rotation or orientation.mirror:
@@ -276,11 +282,14 @@ def probe_video(path: Path, shown: str) -> _Probe:
         frame_count_from = "container"
 
     if frame_count is None or duration is None:
-        counted, end_pts = count_packets(path, shown)
+        step = round(1 / (rate * time_base)) if rate and time_base else 0
+        counted, end_pts = count_packets(path, shown, default_duration=step)
         if frame_count is None:
             frame_count, frame_count_from = counted, "packet count"
         if duration is None and end_pts is not None and time_base is not None:
             duration = float((end_pts - origin) * time_base)
+    if duration is None:
+        duration = container_duration
     extra["frame_count_from"] = frame_count_from
 
     fps = float(rate) if rate else None
@@ -301,8 +310,11 @@ def probe_video(path: Path, shown: str) -> _Probe:
     return _Probe(info, orientation, int(origin), 1.0 / fps if fps else 1.0 / 30.0)
 
 
-def count_packets(path: Path, shown: str) -> tuple[int, int | None]:
+def count_packets(path: Path, shown: str, default_duration: int = 0) -> tuple[int, int | None]:
     """(video packets, end pts) by demuxing without decoding: fast, for containers without counts.
+
+    `default_duration` (stream time base) stands in for packets that carry no duration, so the
+    end is the end of the last frame, not its start.
 
     One packet is one frame for every codec a camera or phone writes (H.264, HEVC, VP8/9, AV1,
     MJPEG); Matroska/WebM files store no frame count, so this is how we know it up front.
@@ -316,7 +328,7 @@ def count_packets(path: Path, shown: str) -> tuple[int, int | None]:
                     continue  # the demuxer's final flush packet
                 count += 1
                 if packet.pts is not None:
-                    stop = packet.pts + (packet.duration or 0)
+                    stop = packet.pts + (packet.duration or default_duration)
                     end = stop if end is None else max(end, stop)
         except av.FFmpegError:
             pass  # a damaged tail: the count so far is the honest answer

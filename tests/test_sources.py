@@ -126,6 +126,31 @@ def test_duration_and_frame_count_known_up_front_match_the_decoded(make_video, s
     assert info.extra["frame_count_from"] == ("container" if suffix == ".mp4" else "packet count")
 
 
+def test_a_still_picture_stream_before_the_video_is_not_taken_for_it(tmp_path):
+    """Downloads often carry cover art as a first 'video' stream of one frame."""
+    path = tmp_path / "with_cover.mkv"
+    with av.open(str(path), "w") as container:
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        video = container.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        still = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="bgr24")
+        still.pts = 0
+        for packet in [*cover.encode(still), *cover.encode()]:
+            container.mux(packet)
+        for i in range(8):
+            frame = av.VideoFrame.from_ndarray(numbered_image(i, (64, 48)), format="bgr24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+    with VideoFile(path) as source:
+        assert (source.info.width, source.info.height, source.info.frame_count) == (64, 48, 8)
+        assert source.info.duration == pytest.approx(8 / 30, abs=1e-3)  # the video's, not the file's
+        assert [read_number_from(f.image) for f in source] == list(range(8))
+
+
 def test_iterating_again_starts_over_and_close_is_idempotent(make_video):
     path = make_video(n_frames=10)
     video = VideoFile(path)
