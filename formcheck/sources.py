@@ -348,6 +348,11 @@ class VideoFile(Source):
     order, from broken muxers) are dropped, a missing one is repaired from the nominal frame
     rate; both are counted in `info.extra` ("timestamps_dropped", "timestamps_repaired").
 
+    `info.duration` and `info.frame_count` are the container's (a demux-only packet scan when it
+    stores none); after iteration `info.extra["decoded_frames"]` and `["decoded_duration"]` (end
+    of the last frame) say what was really decoded. They agree on CFR files; on VFR files with
+    B-frames an MP4's stored duration can be a frame short of the last frame's end.
+
     A file that breaks off mid-stream (decode error, or ends well short of its frame count)
     stops iteration cleanly: the frames already yielded stand, `ended_reason` says what
     happened and `info.extra["decode_error"]` keeps FFmpeg's reason. Iterating again starts over.
