@@ -116,7 +116,7 @@ def analyze_file(
                 recording_meta=meta,
             )
             overlay = _overlay() if write_video else None
-            session = Session(analyzer, sinks, overlay).__enter__()
+            session = Session(analyzer, sinks, overlay, background=True).__enter__()
             progress = Progress(info.frame_count, label=Path(video).name, enabled=show_progress)
 
             def tick(frame: Frame, pose: PoseFrame, fb: Feedback | None) -> bool:

@@ -142,6 +142,7 @@ class PoseEstimator:
 
     def process(self, frame: Frame) -> PoseFrame:
         """Landmarks of the one person in `frame`, or an empty PoseFrame if nobody is there."""
+        import cv2
         import mediapipe as mp
 
         if self._landmarker is None:
@@ -150,7 +151,7 @@ class PoseEstimator:
         if ts <= self._last_ms:
             ts = self._last_ms + 1
         self._last_ms = ts
-        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # ~4x faster than a numpy flip
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self._frames_seen < 2:  # the graph logs once more on its first frames
             with quiet_native_stderr():

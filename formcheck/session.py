@@ -12,6 +12,8 @@ reported.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -70,6 +72,54 @@ def status_line(pose: PoseFrame, feedback: Feedback | None) -> str | None:
     return None
 
 
+class _OutputThread:
+    """Runs `emit(*item)` for each submitted item, in order, on one background thread.
+
+    Why: drawing the overlay and H.264-encoding a frame cost about as much as the pose model at
+    720p. MediaPipe runs its graph with the GIL released (ctypes), so doing the output work on
+    this thread overlaps it with the next frame's decoding and inference instead of adding to
+    it. The queue is short (memory stays flat) and blocks the producer when full; the first
+    error is re-raised on the producer's side at the next submit or at close.
+    """
+
+    _STOP = object()
+
+    def __init__(self, emit: Callable[..., None], maxsize: int = 4) -> None:
+        self._emit = emit
+        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-output", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._STOP:
+                return
+            if self._error is None:
+                try:
+                    self._emit(*item)
+                except BaseException as exc:  # handed to the producer
+                    self._error = exc
+
+    def submit(self, *item: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def close(self) -> None:
+        """Finish every queued item (even after Ctrl-C: they are already computed), then stop."""
+        while True:
+            try:
+                self._queue.put(self._STOP)
+                self._thread.join()
+                break
+            except KeyboardInterrupt:  # a second Ctrl-C: keep draining, the files need it
+                continue
+        if self._error is not None:
+            raise self._error
+
+
 class Session:
     """Feeds frames and poses through the analyzer, the overlay and the sinks.
 
@@ -80,6 +130,10 @@ class Session:
 
     Sinks are entered in `__enter__` so that an unwritable output fails before any work; they
     are closed in `close()`, marked partial when the session ended early.
+
+    `background=True` draws and writes on a background thread (see `_OutputThread`): the right
+    choice for files, where nobody looks at `last_annotated`; live sessions draw in the caller's
+    thread because the window shows the image at once.
     """
 
     def __init__(
@@ -87,10 +141,14 @@ class Session:
         analyzer: Analyzer | None,
         sinks: Iterable[Sink] = (),
         overlay: Annotator | None = None,
+        *,
+        background: bool = False,
     ) -> None:
         self.analyzer = analyzer
         self.sinks = list(sinks)
         self.overlay = overlay
+        self._background = background
+        self._output: _OutputThread | None = None
         self.result = SessionResult()
         self.last_feedback: Feedback | None = None
         self.last_annotated: np.ndarray | None = None
@@ -108,6 +166,8 @@ class Session:
                 sink.close(partial=True)
             self._closed = True
             raise
+        if self._background:
+            self._output = _OutputThread(self._emit)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
@@ -127,6 +187,15 @@ class Session:
             r.first_t = pose.t
         r.last_t = pose.t
         feedback = self.analyzer.update(pose) if self.analyzer is not None else None
+        self.last_feedback = feedback
+        if self._output is not None:
+            self._output.submit(frame, pose, feedback)
+        else:
+            self._emit(frame, pose, feedback)
+        return feedback
+
+    def _emit(self, frame: Frame | None, pose: PoseFrame, feedback: Feedback | None) -> None:
+        """Draw the frame and hand it to every sink."""
         annotated = None
         if self.overlay is not None and frame is not None:
             annotated = self.overlay.annotate(
@@ -134,9 +203,7 @@ class Session:
             )
         for sink in self._entered:
             sink.write(frame, pose, annotated)
-        self.last_feedback = feedback
         self.last_annotated = annotated
-        return feedback
 
     def close(self, partial: bool = False, ended_reason: str | None = None) -> SessionResult:
         """Finish the analyzer and close every sink (atomically); safe to call twice."""
@@ -150,6 +217,11 @@ class Session:
         # A failure (or a second Ctrl-C) while closing one part must not cost the others their
         # files: close everything, then re-raise the first problem.
         errors: list[BaseException] = []
+        if self._output is not None:
+            try:
+                self._output.close()
+            except BaseException as exc:
+                errors.append(exc)
         if self.analyzer is not None:
             try:
                 r.report = self.analyzer.report()
@@ -176,7 +248,8 @@ def run_stream(
 
     `on_step` runs after each frame (progress bar, live window); returning False stops the
     stream ("stopped by the user"). Ctrl-C is caught here and becomes "interrupted" so the
-    caller still closes the session and writes the report.
+    caller still closes the session and writes the report; any other error closes the session
+    (partial) and propagates.
     """
     try:
         for frame in frames:
@@ -186,4 +259,12 @@ def run_stream(
                 return "stopped by the user"
     except KeyboardInterrupt:
         return "interrupted"
+    except BaseException as exc:
+        # Anything else (a full disk, a bug) still closes the outputs, marked partial, before
+        # the error reaches the user: the frames already written stay playable.
+        try:
+            session.close(partial=True, ended_reason=f"stopped by an error: {exc}")
+        except BaseException:
+            pass
+        raise
     return None

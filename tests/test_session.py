@@ -1,0 +1,91 @@
+"""Session: the same outputs whether drawing/writing runs inline or on the output thread, and
+outputs closed (partial) whatever stops the stream."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.frames import Frame
+from formcheck.landmarks import PoseFrame
+from formcheck.session import Session, run_stream
+
+
+class ListSink:
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.rows: list[tuple[float, float | None]] = []
+        self.closed_partial: bool | None = None
+        self.fail_at = fail_at
+
+    def __enter__(self):
+        return self
+
+    def write(self, frame, pose, annotated):
+        if self.fail_at is not None and len(self.rows) == self.fail_at:
+            raise OSError("disk full")
+        self.rows.append((pose.t, None if annotated is None else float(annotated.mean())))
+
+    def close(self, partial: bool = False) -> None:
+        self.closed_partial = partial
+
+
+class BrightenOverlay:
+    def annotate(self, image, pose, feedback, status=None):
+        return image + 1
+
+
+def frames(n: int):
+    for i in range(n):
+        yield Frame(t=i / 30, image=np.full((4, 4, 3), i, np.uint8), index=i)
+
+
+def pose_of(frame: Frame) -> PoseFrame:
+    return PoseFrame.empty(frame.t, frame.size)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_every_frame_reaches_the_sinks_in_order(background):
+    sink = ListSink()
+    session = Session(None, [sink], BrightenOverlay(), background=background).__enter__()
+    assert run_stream(frames(50), pose_of, session) is None
+    result = session.close()
+    assert result.frames == 50 and result.detected == 0
+    assert [t for t, _ in sink.rows] == pytest.approx([i / 30 for i in range(50)])
+    assert [m for _, m in sink.rows] == [float(i + 1) for i in range(50)]
+    assert sink.closed_partial is False
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_ctrl_c_keeps_what_was_computed(background):
+    sink = ListSink()
+    session = Session(None, [sink], BrightenOverlay(), background=background).__enter__()
+
+    def pose_or_interrupt(frame):
+        if frame.index == 20:
+            raise KeyboardInterrupt
+        return pose_of(frame)
+
+    assert run_stream(frames(50), pose_or_interrupt, session) == "interrupted"
+    result = session.close(partial=True, ended_reason="interrupted")
+    assert result.partial and result.frames == 20 and len(sink.rows) == 20
+    assert sink.closed_partial is True
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_failing_sink_still_closes_the_others(background):
+    bad, good = ListSink(fail_at=5), ListSink()
+    session = Session(None, [good, bad], None, background=background).__enter__()
+    with pytest.raises(OSError, match="disk full"):
+        run_stream(frames(50), pose_of, session)
+    assert good.closed_partial is True and bad.closed_partial is True
+    assert len(good.rows) >= 5
+
+
+def test_times_that_do_not_increase_are_skipped_with_a_warning():
+    sink = ListSink()
+    session = Session(None, [sink]).__enter__()
+    for t in (0.0, 0.1, 0.1, 0.05, 0.2):
+        session.step(None, PoseFrame.empty(t, (4, 4)))
+    result = session.close()
+    assert [t for t, _ in sink.rows] == [0.0, 0.1, 0.2]
+    assert len(result.warnings) == 2
