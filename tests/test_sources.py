@@ -355,20 +355,20 @@ def test_camera_drops_stale_frames_instead_of_queueing():
         assert (camera.info.kind, camera.info.width, camera.info.height) == ("camera", 64, 48)
         seen = []
         for frame in camera:
-            # Analysis 5x slower than the camera: by the time we look, newer frames exist.
+            # Analysis 10x slower than the camera: by the time we look, newer frames exist.
             newest_before = fake.count - 1
-            time.sleep(0.025)
+            time.sleep(0.05)
             seen.append((frame.t, read_number_from(frame.image), frame.index, newest_before))
     numbers = [n for _, n, _, _ in seen]
     times = [t for t, _, _, _ in seen]
-    assert camera.dropped > 50  # most frames were dropped, not queued
-    assert len(seen) + camera.dropped <= 150
-    assert len(seen) < 60
+    assert camera.dropped > 50 and camera.dropped > len(seen)  # dropped, not queued
+    assert len(seen) + camera.dropped == 150  # every frame read was delivered or dropped
     assert np.all(np.diff(times) > 0) and np.all(np.diff(numbers) > 0)
     assert [i for _, _, i, _ in seen] == list(range(len(seen)))
-    # Each delivered frame was the newest one at delivery time (within one frame of slack):
+    # Each delivered frame was the newest one at delivery time (a few frames of slack for a
+    # loaded machine):
     # a queue would hand out frame k long after frame k + 10 had been captured.
-    assert all(n >= newest - 1 for _, n, _, newest in seen[1:])
+    assert all(n >= newest - 3 for _, n, _, newest in seen[1:])
     assert camera.ended_reason is not None and "stopped delivering frames" in camera.ended_reason
     assert fake.released.wait(2)
 
@@ -459,10 +459,10 @@ def test_paced_file_releases_in_real_time_and_drops_for_a_slow_consumer(make_vid
 
 
 def test_paced_file_with_a_fast_consumer_gets_every_frame(make_video):
-    path = make_video("paced.mp4", n_frames=15, fps=30)
+    path = make_video("paced.mp4", n_frames=8, fps=10)  # 0.1 s apart: room for a busy machine
     with PacedFile(path) as paced:
         numbers = [read_number_from(f.image) for f in paced]
-    assert numbers == list(range(15)) and paced.dropped == 0
+    assert numbers == list(range(8)) and paced.dropped == 0
 
 
 def test_open_source_picks_the_right_kind(make_video, tmp_path):
