@@ -613,8 +613,20 @@ class CaptureLike(Protocol):
 
 
 def opencv_capture(device: int | str) -> CaptureLike:
-    """The default capture factory: OpenCV's own choice of backend for the device or URL."""
-    return cv2.VideoCapture(device)
+    """The default capture factory: OpenCV's own choice of backend for the device or URL.
+
+    OpenCV tries several backends and each prints its failure (and FFmpeg its own) to stderr;
+    the user should see only our one-line message, so both are silenced while opening.
+    `OPENCV_FFMPEG_LOGLEVEL` is only defaulted: set it to see FFmpeg's side when debugging.
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    logging = cv2.utils.logging
+    previous = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    try:
+        return cv2.VideoCapture(device)
+    finally:
+        logging.setLogLevel(previous)
 
 
 class Camera(_ThreadedSource):

@@ -421,9 +421,13 @@ def test_camera_that_will_not_open_is_a_user_error():
     assert fake.released.is_set()
 
 
-def test_real_opencv_camera_index_without_a_device_is_a_user_error():
+def test_real_opencv_camera_index_without_a_device_is_a_user_error(capfd):
     with pytest.raises(UserError, match=r"^camera 63 could not be opened"):
         Camera(63)
+    with pytest.raises(UserError, match=r"^camera rtsp://127.0.0.1:9/none could not be opened"):
+        Camera("rtsp://127.0.0.1:9/none")
+    out, err = capfd.readouterr()
+    assert err == ""  # OpenCV's and FFmpeg's own complaints stay quiet: one line is ours
 
 
 def test_camera_that_opens_but_never_delivers_is_a_user_error():
