@@ -1,0 +1,435 @@
+"""Lying poses a physical therapist would accept, from a handful of clinical quantities.
+
+World frame: the floor is z = 0 (the mat's top at `MAT_TOP`), the person lies along x with the
+head toward -x; supine, the person's left is +y. A pose is described by a `LyingState` (pelvic
+tilt, hip lift, knee drop to a side, shoulder lift, trunk extension, elbow extension, ...) and
+turned into per-bone world rotations here:
+
+- the thorax, neck and head keep the lying orientation, anchored where the upper back (supine)
+  or the pelvis (prone) meets the floor;
+- the pelvis and the lumbar segments rotate in small graded steps between them, solved so the
+  chain closes (the pelvis stays where the script wants it: down on the mat in a tilt, lifted in
+  a bridge) — that is how a posterior tilt flattens the lumbar curve without lifting the hips;
+- legs and arms are placed by two-joint solving: the ankle (feet flat on the floor) or the wrist
+  (hands flat under the shoulders) is fixed and the knee or elbow goes where the limb lengths
+  and a pole direction put it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from formcheck.synth.state import LyingState, Pose
+
+if TYPE_CHECKING:  # the body (torch, anny) is only needed by whoever builds a LyingPoser
+    from formcheck.synth.body import Body
+
+MAT_TOP = 0.012  # metres: the mat's thickness; bodies rest on it.
+NEUTRAL_ARCH = 6.0  # degrees of anterior pelvic tilt in neutral supine lying
+
+LUMBAR = ("spine05", "spine04", "spine03", "spine02")
+PELVIS = ("root", "pelvis.L", "pelvis.R")
+THORAX = ("spine01",)
+NECK = ("neck01", "neck02", "neck03", "head")
+
+
+def rot(axis: str | np.ndarray, degrees: float) -> np.ndarray:
+    """Right-handed rotation about a world axis ('x', 'y', 'z' or a vector)."""
+    if isinstance(axis, str):
+        axis = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}[axis]
+    a = np.asarray(axis, dtype=float)
+    a = a / np.linalg.norm(a)
+    t = np.radians(degrees)
+    K = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+    return np.eye(3) + np.sin(t) * K + (1 - np.cos(t)) * (K @ K)
+
+
+def align(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The smallest rotation taking direction u to direction v."""
+    u = u / np.linalg.norm(u)
+    v = v / np.linalg.norm(v)
+    c = float(np.dot(u, v))
+    axis = np.cross(u, v)
+    s = np.linalg.norm(axis)
+    if s < 1e-9:
+        if c > 0:
+            return np.eye(3)
+        perp = np.cross(u, [1.0, 0, 0])
+        if np.linalg.norm(perp) < 1e-6:
+            perp = np.cross(u, [0, 1.0, 0])
+        return rot(perp, 180.0)
+    return rot(axis, np.degrees(np.arctan2(s, c)))
+
+
+def two_joint(root: np.ndarray, target: np.ndarray, upper: float, lower: float,
+              pole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Middle joint and reached end of a two-segment limb (hip-knee-ankle, shoulder-elbow-wrist).
+
+    The limb bends in the plane of root->target and the pole direction; a target out of reach is
+    approached along the straight line (the limb straightens rather than stretching).
+    """
+    d_vec = target - root
+    d = float(np.linalg.norm(d_vec))
+    d = min(max(d, abs(upper - lower) + 1e-4), upper + lower - 1e-6)
+    axis = d_vec / np.linalg.norm(d_vec)
+    end = root + axis * d
+    along = (upper**2 - lower**2 + d**2) / (2 * d)
+    height = np.sqrt(max(upper**2 - along**2, 0.0))
+    bend = pole - np.dot(pole, axis) * axis
+    bend = bend / np.linalg.norm(bend)
+    middle = root + axis * along + bend * height
+    return middle, end
+
+
+# Lying orientations of the whole body (columns: where the body's x (left), y (back), z (up) go).
+SUPINE = np.array([[0, 0, -1.0], [1.0, 0, 0], [0, -1.0, 0]])  # face up, head -x, left +y
+PRONE = np.array([[0, 0, -1.0], [-1.0, 0, 0], [0, 1.0, 0]])   # face down, head -x, left -y
+# Feet: supine hook-lying, sole flat on the floor, toes toward +x; prone, toes pointed back, the
+# top of the foot on the floor.
+FOOT_FLAT = np.array([[0, -1.0, 0], [1.0, 0, 0], [0, 0, 1.0]])
+FOOT_POINTED = np.array([[0, -1.0, 0], [-1.0, 0, 0], [0, 0, -1.0]])
+
+
+def _side_sign(body_side: str) -> float:
+    return 1.0 if body_side == "L" else -1.0
+
+
+class LyingPoser:
+    """Turns `LyingState`s into `Pose`s for one body, supine or prone."""
+
+    def __init__(self, body: Body, prone: bool, rng: np.random.Generator | None = None) -> None:
+        self.body = body
+        self.prone = prone
+        self.base = PRONE if prone else SUPINE
+        b = body
+        self.thigh = float(np.linalg.norm(b.segment("upperleg01.L", "lowerleg01.L")))
+        self.shank = float(np.linalg.norm(b.segment("lowerleg01.L", "foot.L")))
+        self.upperarm = float(np.linalg.norm(b.segment("upperarm01.L", "lowerarm01.L")))
+        self.forearm = float(np.linalg.norm(b.segment("lowerarm01.L", "wrist.L")))
+        foot = b.vertices_of(("foot.L", "toe"))
+        self.ankle_above_sole = float(b.head("foot.L")[2] - foot[:, 2].min())
+        self.ankle_to_heel_back = float(foot[:, 1].max() - b.head("foot.L")[1])
+        self.ankle_above_instep = float(foot[:, 1].min())  # used prone (front of the foot)
+        # The wrist bone's head sits about this far above a hand lying on the mat.
+        self.wrist_above_palm = 0.03
+        rng = rng or np.random.default_rng(0)
+        # Per-person natural variation: how wide the feet sit, how far out the arms rest.
+        self.foot_spread = 0.01 * rng.uniform(-1, 1)
+        self.knee_bend = 88.0 + 6.0 * rng.uniform(-1, 1)   # knee interior angle, hook-lying
+        self.arm_out = 14.0 + 4.0 * rng.uniform(-1, 1)
+        self._neutral = self._neutral_anchor()
+
+    # -- anchors ------------------------------------------------------------------------------
+    def _lying_pose(self) -> Pose:
+        return Pose({name: self.base for name in ("root",)}, np.zeros(3))
+
+    def _neutral_anchor(self) -> dict[str, np.ndarray]:
+        """Root height so that the body rests on the mat, and the fixed contact points."""
+        b = self.body
+        pose = self._lying_pose()
+        G = self.base
+        verts = (G @ b.rest_vertices.T).T
+        trunk = b.vertices_of(("spine", "pelvis", "root", "clavicle", "shoulder"))
+        trunk_w = (G @ trunk.T).T
+        root = np.array([0.0, 0.0, MAT_TOP - trunk_w[:, 2].min()])
+        pose.root_position = root
+        heads = b.heads(pose)
+        # Sacral contact (supine) / pubic contact (prone): the trunk vertex nearest the mat
+        # among the pelvis's vertices.
+        pelvis_v = (G @ b.vertices_of(("pelvis", "root")).T).T + root
+        contact = pelvis_v[np.argmin(pelvis_v[:, 2])]
+        del verts
+        return {"root": root, "spine01": heads["spine01"], "contact": contact,
+                "contact_rest": np.linalg.solve(G, contact - root) + b.head("root")}
+
+    # -- the trunk chain ----------------------------------------------------------------------
+    def _trunk(self, pelvis_rot: np.ndarray, thorax_rot: np.ndarray, pelvis_target: np.ndarray,
+               anchor: str, axes: tuple[int, ...] = (0, 1, 2),
+               thorax_anchor: np.ndarray | None = None) -> Pose:
+        """Pelvis and thorax orientations given; lumbar rotations graded between them and
+        corrected (least change) so the pelvis contact lands on `pelvis_target` while the thorax
+        (anchor 'spine01') or the pelvis (anchor 'root') stays put."""
+        b = self.body
+        weights = np.array([0.8, 0.6, 0.4, 0.2])  # spine05 (lowest) .. spine02: share of pelvis
+        rel = _rotvec(pelvis_rot @ thorax_rot.T)
+
+        def build(extra: np.ndarray) -> Pose:
+            rots = {name: pelvis_rot for name in PELVIS}
+            for k, name in enumerate(LUMBAR):
+                rots[name] = _from_rotvec(rel * weights[k] + extra[3 * k:3 * k + 3]) @ thorax_rot
+            for name in THORAX:
+                rots[name] = thorax_rot
+            return Pose(rots, np.zeros(3))
+
+        def place(pose: Pose) -> tuple[Pose, np.ndarray]:
+            heads = b.heads(pose)
+            if anchor == "spine01":
+                fixed = self._neutral["spine01"] if thorax_anchor is None else thorax_anchor
+                pose.root_position = fixed - heads["spine01"]
+            else:
+                contact_now = b.point(pose, "root", self._neutral["contact_rest"])
+                pose.root_position = pelvis_target - contact_now
+            contact = b.point(pose, "root", self._neutral["contact_rest"])
+            return pose, contact
+
+        extra = np.zeros(12)
+        if anchor == "root":
+            return place(build(extra))[0]
+        for _ in range(6):
+            pose, contact = place(build(extra))
+            ax = list(axes)
+            err = (pelvis_target - contact)[ax]
+            if np.linalg.norm(err) < 1e-4:
+                break
+            J = np.zeros((len(ax), 12))
+            for j in range(12):
+                e = extra.copy()
+                e[j] += 1e-4
+                J[:, j] = ((place(build(e))[1] - contact) / 1e-4)[ax]
+            extra = extra + J.T @ np.linalg.solve(J @ J.T + 1e-8 * np.eye(len(ax)), err)
+        return place(build(extra))[0]
+
+    # -- whole poses --------------------------------------------------------------------------
+    def pose(self, s: LyingState) -> Pose:
+        return self._prone(s) if self.prone else self._supine(s)
+
+    def _supine(self, s: LyingState) -> Pose:
+        b = self.body
+        base = self.base
+        # Posterior tilt turns the top of the pelvis toward the floor: about +y by -tilt.
+        roll = rot("x", -0.45 * s.knee_drop)  # the pelvis follows the knees part way
+        bridge_deg = 0.0
+        if s.hip_lift > 0:
+            reach = float(np.linalg.norm(self._neutral["contact"] - self._neutral["spine01"]))
+            bridge_deg = np.degrees(np.arcsin(min(s.hip_lift / reach, 0.9)))
+        # Neutral lying keeps a small lumbar arch (the rest mesh has almost none): the pelvis
+        # sits NEUTRAL_ARCH degrees anteriorly, and a posterior tilt flattens it into the mat.
+        pelvis_rot = roll @ rot("y", -(s.pelvic_tilt - NEUTRAL_ARCH + bridge_deg)) @ base
+        thorax_roll = rot("x", -np.sign(s.knee_drop) * s.shoulder_lift)
+        thorax_rot = thorax_roll @ rot("y", -bridge_deg) @ base
+        # A thorax rolling to lift the far shoulder pivots on the near shoulder blade, on the mat.
+        # In a bridge the thorax pivots on the shoulder blades, a little headward of spine01.
+        a0 = self._neutral["spine01"]
+        thorax_anchor = None
+        if s.shoulder_lift and s.knee_drop:
+            pivot = np.array([a0[0], 0.13 * np.sign(s.knee_drop), MAT_TOP])
+            thorax_anchor = pivot + thorax_roll @ (a0 - pivot)
+        if bridge_deg:
+            pivot = np.array([a0[0] - 0.08, 0.0, MAT_TOP])
+            base_anchor = a0 if thorax_anchor is None else thorax_anchor
+            thorax_anchor = pivot + rot("y", -bridge_deg) @ (base_anchor - pivot)
+        target = self._neutral["contact"].copy()
+        target[2] += s.hip_lift
+        # A pelvis rolling onto its side pivots on its edge: keep that edge on the mat.
+        if s.knee_drop:
+            half = 0.09 * np.sign(s.knee_drop)
+            target[1] += half * (1 - np.cos(np.radians(0.45 * s.knee_drop)))
+            target[2] += abs(half) * np.sin(np.radians(0.45 * abs(s.knee_drop)))
+        # The sacrum stays where it lies on the mat (the hips stay down): the pelvis turns about
+        # it, so the hip joints rise a few millimetres and move toward the head in a tilt.
+        pose = self._trunk(pelvis_rot, thorax_rot, target, anchor="spine01", thorax_anchor=thorax_anchor)
+        heads = b.heads(pose)
+        # Neck and head stay lying, with a small natural turn.
+        head_rot = rot("x", s.sway) @ base
+        for name in NECK:
+            pose.rotations[name] = head_rot
+        # Legs: feet flat on the mat where hook-lying put them; knees up, dropping to a side.
+        for side in ("L", "R"):
+            hip = heads[f"upperleg01.{side}"]
+            ankle = self._ankle_target(side)
+            pole = rot("x", -s.knee_drop) @ np.array([0, 0, 1.0])
+            pole = pole + np.array([0.0, 0.0, 0.0])
+            knee, reached = two_joint(hip, ankle, self.thigh, self.shank, pole)
+            self._set_limb(pose, heads, side, "leg", knee, reached, base)
+            foot_roll = rot("x", -0.35 * s.knee_drop)  # feet roll onto their edges a little
+            pose.rotations[f"foot.{side}"] = foot_roll @ FOOT_FLAT
+        # Arms by the sides, palms down, on the mat.
+        heads = b.heads(pose)
+        for side in ("L", "R"):
+            sgn = _side_sign(side) * (1 if not self.prone else -1)
+            shoulder = heads[f"upperarm01.{side}"]
+            out = np.radians(self.arm_out)
+            reach = self.upperarm + self.forearm
+            wrist = shoulder + reach * np.array([np.cos(out), sgn * np.sin(out), 0.0])
+            wrist[2] = MAT_TOP + 0.055  # hand on its edge, thumb up
+            elbow, reached = two_joint(shoulder, wrist, self.upperarm, self.forearm,
+                                       np.array([0, sgn * 1.0, 0.3]))
+            self._set_limb(pose, heads, side, "arm", elbow, reached, base)
+        return pose
+
+    def _ankle_target(self, side: str) -> np.ndarray:
+        """Where the ankle sits with the foot flat on the mat (fixed for the whole session)."""
+        cache = self.__dict__.setdefault("_ankles", {})
+        if side not in cache:
+            cache[side] = self._place_ankle(side)
+        return cache[side]
+
+    def _place_ankle(self, side: str) -> np.ndarray:
+        b = self.body
+        hip0 = self._hook_hip(side)
+        d = np.sqrt(self.thigh**2 + self.shank**2
+                    - 2 * self.thigh * self.shank * np.cos(np.radians(self.knee_bend)))
+        z = MAT_TOP + self.ankle_above_sole
+        dz = z - hip0[2]
+        # Feet a little inside hip width, so the knees sit together as the handouts ask.
+        y = hip0[1] * 0.6 + _side_sign(side) * self.foot_spread
+        dy = y - hip0[1]
+        dx = np.sqrt(max(d**2 - dz**2 - dy**2, 0.01))
+        del b
+        return np.array([hip0[0] + dx, y, z])
+
+    def _hook_hip(self, side: str) -> np.ndarray:
+        pose = self._trunk(self.base, self.base, self._neutral["contact"], anchor="spine01")
+        return self.body.heads(pose)[f"upperleg01.{side}"]
+
+    def _set_limb(self, pose: Pose, heads: dict[str, np.ndarray], side: str, limb: str,
+                  middle: np.ndarray, end: np.ndarray, base: np.ndarray) -> None:
+        b = self.body
+        if limb == "leg":
+            top, mid, low = f"upperleg01.{side}", f"lowerleg01.{side}", f"foot.{side}"
+        else:
+            top, mid, low = f"upperarm01.{side}", f"lowerarm01.{side}", f"wrist.{side}"
+        start = heads[top]
+        rest_upper = base @ b.segment(top, mid)
+        rest_lower = base @ b.segment(mid, low)
+        pose.rotations[top] = align(rest_upper, middle - start) @ base
+        pose.rotations[mid] = align(rest_lower, end - middle) @ base
+
+    def _prone(self, s: LyingState) -> Pose:
+        """Press-up: the pelvis stays on the mat, the trunk extends until the arms, hands fixed
+        under the shoulders' top position, reach the scripted elbow extension."""
+        b = self.body
+        base = self.base
+        if not hasattr(self, "_hands"):
+            self._hands = self._hand_targets()
+        reach = self._arm_reach(s.press, s.top_elbow)
+        lift = s.hip_lift
+        lo, hi = 0.0, 60.0
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            pose = self._prone_trunk(mid, lift)
+            dist = np.linalg.norm(b.heads(pose)["upperarm01.L"] - self._hands["L"])
+            if dist < reach:
+                lo = mid
+            else:
+                hi = mid
+        pose = self._prone_trunk(0.5 * (lo + hi), lift)
+        heads = b.heads(pose)
+        for name in NECK:
+            pose.rotations[name] = rot("y", 0.5 * (lo + hi) * 0.8 + 12.0) @ rot("z", s.sway) @ base
+        for side in ("L", "R"):
+            sgn = -_side_sign(side)  # prone: the person's left is -y
+            shoulder = heads[f"upperarm01.{side}"]
+            hand = self._hands[side]
+            pole = np.array([1.0, sgn * 0.5, 0.6])  # elbows back and a little out
+            elbow, reached = two_joint(shoulder, hand, self.upperarm, self.forearm, pole)
+            self._set_limb(pose, heads, side, "arm", elbow, reached, base)
+            # Palm flat on the mat, fingers forward (-x).
+            pose.rotations[f"wrist.{side}"] = self._palm_down(side)
+        # Legs straight on the mat behind; thighs rise with the pelvis when the hips lift.
+        heads = b.heads(pose)
+        for side in ("L", "R"):
+            hip = heads[f"upperleg01.{side}"]
+            knee = self._knees[side]
+            pose.rotations[f"upperleg01.{side}"] = align(base @ b.segment(f"upperleg01.{side}", f"lowerleg01.{side}"), knee - hip) @ base
+            pose.rotations[f"lowerleg01.{side}"] = base
+            pose.rotations[f"foot.{side}"] = FOOT_POINTED
+        return pose
+
+    def _palm_down(self, side: str) -> np.ndarray:
+        """The hand turned so the palm lies on the mat, fingers toward the head (-x).
+
+        The palm's normal is found from the rest mesh (the hand's thinnest direction, on the
+        side the fingertips curl toward), not assumed from the A-pose.
+        """
+        b = self.body
+        names = np.array(b.labels)[b.dominant_bone]
+        mask = (names == f"wrist.{side}") | (
+            (np.char.startswith(names, "finger") | np.char.startswith(names, "metacarpal"))
+            & np.char.endswith(names, side))
+        hand = b.rest_vertices[mask]
+        tips = b.rest_vertices[np.char.startswith(names, "finger") & np.char.endswith(names, f"3.{side}")]
+        f = b.segment(f"wrist.{side}", f"finger3-1.{side}")
+        f = f / np.linalg.norm(f)
+        centred = hand - hand.mean(axis=0)
+        centred = centred - np.outer(centred @ f, f)
+        n = np.linalg.svd(centred, full_matrices=False)[2][1]  # [2] is f itself (projected out)
+        n = n - np.dot(n, f) * f
+        n /= np.linalg.norm(n)
+        if np.dot(tips.mean(axis=0) - hand.mean(axis=0), n) < 0:
+            n = -n
+        rest = np.stack([f, n, np.cross(f, n)], axis=1)
+        tf = np.array([-1.0, 0, 0])
+        tn = np.array([0, 0, -1.0])
+        target = np.stack([tf, tn, np.cross(tf, tn)], axis=1)
+        return target @ rest.T
+
+    def _prone_trunk(self, extension_deg: float, lift: float) -> Pose:
+        base = self.base
+        # Extension lifts the head end (-x) up: about +y by +angle turns -x toward +z.
+        thorax_rot = rot("y", extension_deg) @ base
+        pelvis_rot = rot("y", 0.12 * extension_deg) @ base
+        if lift > 0:
+            hip_angle = np.degrees(np.arcsin(min(lift / self.thigh, 0.9)))
+            pelvis_rot = rot("y", -hip_angle) @ pelvis_rot
+        target = self._neutral["contact"].copy()
+        target[2] += lift
+        pose = self._trunk(pelvis_rot, thorax_rot, target, anchor="root")
+        return pose
+
+    def _arm_reach(self, press: float, top_elbow: float) -> float:
+        """Shoulder-to-wrist distance for a press fraction: 0 is the chest on the mat (the arms
+        bent however that needs), 1 the top, the elbow opened to `top_elbow` degrees."""
+        full = float(np.sqrt(self.upperarm**2 + self.forearm**2
+                             - 2 * self.upperarm * self.forearm * np.cos(np.radians(top_elbow))))
+        start = float(np.linalg.norm(
+            self.body.heads(self._prone_trunk(0.0, 0.0))["upperarm01.L"] - self._hands["L"]))
+        return start + (full - start) * float(np.clip(press, 0.0, 1.0))
+
+    def _hand_targets(self) -> dict[str, np.ndarray]:
+        """Hands flat on the mat where the shoulders are at the top of a full press-up."""
+        b = self.body
+        reach = float(np.sqrt(self.upperarm**2 + self.forearm**2
+                              - 2 * self.upperarm * self.forearm * np.cos(np.radians(175.0))))
+        hands = {}
+        xs = None
+        for _ in range(3):
+            lo, hi = 0.0, 70.0
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                sh = b.heads(self._prone_trunk(mid, 0.0))["upperarm01.L"]
+                if sh[2] - MAT_TOP - 0.03 < reach:
+                    lo = mid
+                else:
+                    hi = mid
+            top = b.heads(self._prone_trunk(lo, 0.0))
+            xs = top
+        assert xs is not None
+        neutral = b.heads(self._prone_trunk(0.0, 0.0))
+        self._knees = {side: neutral[f"lowerleg01.{side}"] for side in ("L", "R")}
+        for side in ("L", "R"):
+            sh = xs[f"upperarm01.{side}"]
+            hands[side] = np.array([sh[0] - 0.02, sh[1], MAT_TOP + 0.03])
+        return hands
+
+
+def _rotvec(R: np.ndarray) -> np.ndarray:
+    angle = np.arccos(np.clip((np.trace(R) - 1) / 2, -1.0, 1.0))
+    if angle < 1e-9:
+        return np.zeros(3)
+    axis = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+    return axis / (2 * np.sin(angle)) * angle
+
+
+def _from_rotvec(v: np.ndarray) -> np.ndarray:
+    angle = float(np.linalg.norm(v))
+    if angle < 1e-12:
+        return np.eye(3)
+    return rot(v / angle, np.degrees(angle))
+
+
+def with_state(state: LyingState, **changes: float) -> LyingState:
+    return replace(state, **changes)

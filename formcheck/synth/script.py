@@ -1,0 +1,244 @@
+"""Scripted exercise sessions: a timeline of clinical states and the exact events it contains.
+
+A script is a list of keyframes (time, `LyingState`), eased between with a smooth cosine ramp,
+plus the events a physical therapist would label, taken from the script itself rather than
+measured: each pelvic tilt hold runs from reaching the tilted position to the start of the
+release, each trunk rotation excursion from leaving centre to being back at centre (its peak in
+the middle of the hold), each press-up from the start of the rise through the top to being back
+down. Faults are scripted too (a bridge instead of a tilt, the far shoulder lifting, the hips
+lifting in a press-up), and hips-off-floor intervals are found from the scripted hip lift.
+
+This module is pure numpy on purpose: scripts and their truth can be tested without a renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from formcheck.synth.state import LyingState
+
+EXERCISES = ("pelvic-tilt", "trunk-rotation", "press-up", "rest")
+FAULTS = {
+    "pelvic-tilt": ("bridge",),
+    "trunk-rotation": ("shoulder-lift",),
+    "press-up": ("hips-lift",),
+    "rest": (),
+}
+# Seconds to move into (and out of) position, per exercise and tempo.
+TEMPOS = {
+    "pelvic-tilt": {"slow": 2.0, "normal": 1.2, "fast": 0.6},
+    "trunk-rotation": {"slow": 3.0, "normal": 2.0, "fast": 1.0},
+    "press-up": {"slow": 2.2, "normal": 1.5, "fast": 0.8},
+    "rest": {"slow": 1.0, "normal": 1.0, "fast": 1.0},
+}
+DEFAULT_RANGE = {"pelvic-tilt": 10.0, "trunk-rotation": 50.0, "press-up": 175.0, "rest": 0.0}
+DEFAULT_HOLD = {"pelvic-tilt": 3.5, "trunk-rotation": 3.0, "press-up": 2.0, "rest": 0.0}
+HIPS_OFF_FLOOR_M = 0.02  # the pelvis counts as off the floor above this scripted lift
+BRIDGE_LIFT_M = 0.13
+PRESS_HIPS_LIFT_M = 0.11
+SHOULDER_LIFT_DEG = 22.0
+
+
+@dataclass
+class ScriptParams:
+    """Everything a session script depends on (the CLI's options, validated there)."""
+
+    exercise: str
+    reps: int = 3
+    hold: tuple[float, ...] = ()       # seconds per rep, cycled; () = the exercise's default
+    tempo: str | float = "normal"      # slow | normal | fast | seconds to move
+    range_deg: float | None = None     # tilt / knee drop / top elbow angle; None = default
+    order: tuple[str, ...] = ("left", "right")
+    fault: str | None = None
+    fault_reps: tuple[int, ...] = ()   # 1-based reps that carry the fault; () = all
+    rest: float = 1.5                  # seconds at neutral between reps
+    lead_in: float = 2.0               # neutral before the first rep (baseline calibration)
+    lead_out: float = 1.0
+    duration: float | None = None      # rest exercise only
+    seed: int = 0
+
+    def holds(self) -> tuple[float, ...]:
+        return self.hold or (DEFAULT_HOLD[self.exercise],)
+
+    def move_seconds(self) -> float:
+        if isinstance(self.tempo, str):
+            return TEMPOS[self.exercise][self.tempo]
+        return float(self.tempo)
+
+    def has_fault(self, rep: int) -> bool:
+        return self.fault is not None and (not self.fault_reps or rep in self.fault_reps)
+
+
+@dataclass
+class Script:
+    """The keyframes and the labelled events of one session."""
+
+    exercise: str
+    prone: bool
+    keys: list[tuple[float, LyingState]] = field(default_factory=list)
+    holds: list[dict] = field(default_factory=list)
+    excursions: list[dict] = field(default_factory=list)
+    press_reps: list[dict] = field(default_factory=list)
+    bridges: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return self.keys[-1][0]
+
+    def add(self, dt: float, state: LyingState) -> float:
+        """Append a keyframe dt seconds after the last; returns its time."""
+        t = (self.keys[-1][0] if self.keys else 0.0) + dt
+        self.keys.append((t, state))
+        return t
+
+    def state_at(self, t: float) -> LyingState:
+        """The eased state at time t (cosine ramp between keyframes, flat outside)."""
+        times = [k[0] for k in self.keys]
+        if t <= times[0]:
+            return self.keys[0][1]
+        if t >= times[-1]:
+            return self.keys[-1][1]
+        i = int(np.searchsorted(times, t, side="right")) - 1
+        (t0, a), (t1, b) = self.keys[i], self.keys[i + 1]
+        u = 0.0 if t1 <= t0 else (t - t0) / (t1 - t0)
+        w = 0.5 - 0.5 * np.cos(np.pi * u)
+        return LyingState(**{
+            name: (1 - w) * getattr(a, name) + w * getattr(b, name)
+            for name in a.__dataclass_fields__
+        })
+
+    def hips_off_floor(self, step: float = 0.001) -> list[dict]:
+        """Intervals where the scripted hip lift exceeds HIPS_OFF_FLOOR_M (to the millisecond)."""
+        ts = np.arange(0.0, self.duration + step, step)
+        lifted = np.array([self.state_at(t).hip_lift > HIPS_OFF_FLOOR_M for t in ts])
+        out, start = [], None
+        for t, up in zip(ts, lifted):
+            if up and start is None:
+                start = t
+            elif not up and start is not None:
+                out.append({"start": round(float(start), 3), "end": round(float(t), 3)})
+                start = None
+        if start is not None:
+            out.append({"start": round(float(start), 3), "end": round(float(self.duration), 3)})
+        return out
+
+
+def build_script(p: ScriptParams) -> Script:
+    """The session for the parameters, with small seeded natural variation in range and timing
+    (never in the prescribed hold lengths, which the truth reports exactly)."""
+    rng = np.random.default_rng(p.seed)
+    builder = {"pelvic-tilt": _pelvic_tilt, "trunk-rotation": _trunk_rotation,
+               "press-up": _press_up, "rest": _rest}[p.exercise]
+    script = builder(p, rng)
+    return script
+
+
+def _jitter(rng: np.random.Generator, value: float, frac: float) -> float:
+    return float(value * (1 + frac * rng.uniform(-1, 1)))
+
+
+def _sway(rng: np.random.Generator) -> float:
+    return float(rng.uniform(-4, 4))
+
+
+def _pelvic_tilt(p: ScriptParams, rng: np.random.Generator) -> Script:
+    s = Script("pelvic-tilt", prone=False)
+    rest = LyingState()
+    s.add(0.0, rest)
+    s.add(p.lead_in, replace(rest, sway=_sway(rng)))
+    holds = p.holds()
+    tilt = p.range_deg if p.range_deg is not None else DEFAULT_RANGE["pelvic-tilt"]
+    move = p.move_seconds()
+    for rep in range(1, p.reps + 1):
+        hold = holds[(rep - 1) % len(holds)]
+        angle = _jitter(rng, tilt, 0.08)
+        up = replace(rest, pelvic_tilt=angle, sway=_sway(rng))
+        if p.has_fault(rep):  # a bridge: hips lifted off the mat, not a tilt
+            up = replace(up, hip_lift=_jitter(rng, BRIDGE_LIFT_M, 0.1), pelvic_tilt=angle * 0.6)
+            s.bridges += 1
+        t_top = s.add(_jitter(rng, move, 0.1), up)
+        t_release = s.add(hold, replace(up, sway=up.sway + rng.uniform(-1, 1)))
+        s.add(_jitter(rng, move, 0.1), replace(rest, sway=_sway(rng)))
+        if not p.has_fault(rep):
+            s.holds.append({"start": round(t_top, 3), "end": round(t_release, 3),
+                            "confidence": "high"})
+        s.add(_jitter(rng, p.rest, 0.15), replace(rest, sway=_sway(rng)))
+    s.add(p.lead_out, rest)
+    return s
+
+
+def _trunk_rotation(p: ScriptParams, rng: np.random.Generator) -> Script:
+    s = Script("trunk-rotation", prone=False)
+    rest = LyingState()
+    s.add(0.0, rest)
+    s.add(p.lead_in, rest)
+    holds = p.holds()
+    drop = p.range_deg if p.range_deg is not None else DEFAULT_RANGE["trunk-rotation"]
+    move = p.move_seconds()
+    n = 0
+    for rep in range(1, p.reps + 1):
+        for side in p.order:
+            hold = holds[n % len(holds)]
+            n += 1
+            sign = 1.0 if side == "left" else -1.0
+            angle = sign * _jitter(rng, drop, 0.08)
+            out = replace(rest, knee_drop=angle, sway=_sway(rng))
+            if p.has_fault(rep):
+                out = replace(out, shoulder_lift=_jitter(rng, SHOULDER_LIFT_DEG, 0.1))
+            t_start = s.keys[-1][0]
+            t_top = s.add(_jitter(rng, move, 0.1), out)
+            t_release = s.add(hold, out) if hold > 0 else t_top
+            t_end = s.add(_jitter(rng, move, 0.1), replace(rest, sway=_sway(rng)))
+            s.excursions.append({
+                "start": round(t_start, 3), "end": round(t_end, 3), "side": side,
+                "peak": round((t_top + t_release) / 2, 3), "hold": round(t_release - t_top, 3),
+                "shoulder_lifted": bool(p.has_fault(rep)), "confidence": "high",
+            })
+            pause = p.rest if hold > 0 else 0.0
+            if pause > 0:
+                s.add(_jitter(rng, pause, 0.15), replace(rest, sway=_sway(rng)))
+    s.add(p.lead_out, rest)
+    return s
+
+
+def _press_up(p: ScriptParams, rng: np.random.Generator) -> Script:
+    s = Script("press-up", prone=True)
+    top_elbow = p.range_deg if p.range_deg is not None else DEFAULT_RANGE["press-up"]
+    rest = LyingState(top_elbow=top_elbow)
+    s.add(0.0, rest)
+    s.add(p.lead_in, rest)
+    holds = p.holds()
+    move = p.move_seconds()
+    for rep in range(1, p.reps + 1):
+        hold = holds[(rep - 1) % len(holds)]
+        up = replace(rest, press=1.0, sway=_sway(rng) * 0.5)
+        faulty = p.has_fault(rep)
+        if faulty:
+            up = replace(up, hip_lift=_jitter(rng, PRESS_HIPS_LIFT_M, 0.1))
+        t_start = s.keys[-1][0]
+        t_top = s.add(_jitter(rng, move, 0.1), up)
+        s.add(hold, up)
+        t_end = s.add(_jitter(rng, move, 0.1), rest)
+        s.press_reps.append({"start": round(t_start, 3), "top": round(t_top, 3),
+                             "end": round(t_end, 3), "hips_on_floor": not faulty,
+                             "hold": round(hold, 3), "top_elbow_deg": round(top_elbow, 1),
+                             "confidence": "high"})
+        s.add(_jitter(rng, p.rest, 0.15), rest)
+    s.add(p.lead_out, rest)
+    return s
+
+
+def _rest(p: ScriptParams, rng: np.random.Generator) -> Script:
+    """Lying still in hook-lying (a negative control: nothing should be counted)."""
+    s = Script("rest", prone=False)
+    rest = LyingState()
+    s.add(0.0, rest)
+    total = p.duration if p.duration is not None else 8.0
+    t = 0.0
+    while t < total - 1e-9:
+        dt = min(float(rng.uniform(1.5, 3.0)), total - t)
+        t = s.add(dt, replace(rest, sway=_sway(rng)))
+    return s

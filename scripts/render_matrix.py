@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Render the test material matrix: exercise x camera x tempo x body shape x faults.
+
+Outside the repo by default (/work/rendered, or --out DIR); not run in CI. Each clip is
+`formcheck synth` with a fixed seed, so the set is reproducible; existing clips are skipped
+(delete one to re-render it). `--set ci` renders the small subset committed under
+tests/data/rendered/ (short, low resolution) instead.
+
+    scripts/render_matrix.py --only pelvic-tilt            # the pelvic tilt part
+    scripts/render_matrix.py --list                        # what would be rendered
+    scripts/render_matrix.py --set ci --out tests/data/rendered
+
+Writes DIR/index.json: one row per clip with its parameters and truth file, so a scorer or an
+analyzer's acceptance test can pick clips by exercise, camera, tempo, body or fault. With
+--measure it also runs MediaPipe on each new clip and stores the detection rate and landmark
+error (formcheck.synth.agreement) in the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BODIES = ("woman", "man", "heavy", "slim-tall", "older")
+
+
+def matrix() -> list[dict]:
+    """The full matrix, as `formcheck synth` argument sets (name -> args)."""
+    rows: list[dict] = []
+
+    def add(name: str, exercise: str, camera: str, tempo: str, body: str, seed: int, *extra: str,
+            fault: str | None = None) -> None:
+        args = [exercise, "--camera", camera, "--tempo", tempo, "--body", body, "--seed", str(seed), *extra]
+        if fault:
+            args += ["--fault", fault]
+        rows.append({"name": name, "exercise": exercise, "camera": camera, "tempo": tempo,
+                     "body": body, "fault": fault, "seed": seed, "args": args,
+                     # rest clips are the pelvic tilt analyzer's negative controls
+                     "group": "pelvic-tilt" if exercise == "rest" else exercise})
+
+    seed = 100
+    # Pelvic tilt: side and raised-side cameras, slow and fast, three bodies; holds long and short.
+    for camera in ("side", "side-raised"):
+        for tempo in ("slow", "fast"):
+            for body in BODIES[:3]:
+                seed += 1
+                add(f"pelvic_tilt_{camera}_{tempo}_{body}", "pelvic-tilt", camera, tempo, body, seed,
+                    "--reps", "3", "--hold", "4,2,3.5")
+        seed += 1
+        add(f"pelvic_tilt_{camera}_short_holds", "pelvic-tilt", camera, "normal", "slim-tall", seed,
+            "--reps", "3", "--hold", "1,1.5,2.5")
+        seed += 1
+        add(f"pelvic_tilt_{camera}_bridge_mixed", "pelvic-tilt", camera, "normal", "older", seed,
+            "--reps", "3", "--hold", "3.5", "--fault-reps", "2", fault="bridge")
+        seed += 1
+        add(f"pelvic_tilt_{camera}_bridges_only", "pelvic-tilt", camera, "slow", "man", seed,
+            "--reps", "2", "--hold", "3", fault="bridge")
+        seed += 1
+        add(f"rest_{camera}_woman", "rest", camera, "normal", "woman", seed, "--duration", "10")
+    # Trunk rotation: every camera, held and rocking, the far-shoulder fault.
+    for camera in ("side", "side-raised", "oblique", "feet-high"):
+        for body in ("woman", "man"):
+            seed += 1
+            add(f"trunk_rotation_{camera}_{body}", "trunk-rotation", camera, "normal", body, seed,
+                "--reps", "2", "--hold", "3")
+        seed += 1
+        add(f"trunk_rotation_{camera}_rocking", "trunk-rotation", camera, "fast", "heavy", seed,
+            "--reps", "3", "--hold", "0", "--rest", "0")
+        seed += 1
+        add(f"trunk_rotation_{camera}_shoulder_lift", "trunk-rotation", camera, "slow", "older", seed,
+            "--reps", "1", "--hold", "3", fault="shoulder-lift")
+    # Press-up: side, raised side and oblique; short range; hips lifting.
+    for camera in ("side", "side-raised", "oblique"):
+        for tempo in ("slow", "fast"):
+            seed += 1
+            add(f"press_up_{camera}_{tempo}", "press-up", camera, tempo,
+                "man" if tempo == "slow" else "woman", seed, "--reps", "3", "--hold", "2")
+        seed += 1
+        add(f"press_up_{camera}_short_range", "press-up", camera, "normal", "heavy", seed,
+            "--reps", "2", "--hold", "2", "--range", "120")
+        seed += 1
+        add(f"press_up_{camera}_hips_lift", "press-up", camera, "normal", "slim-tall", seed,
+            "--reps", "3", "--hold", "2", "--fault-reps", "2,3", fault="hips-lift")
+    return rows
+
+
+def ci_set() -> list[dict]:
+    """Short, low-resolution clips committed in tests/data/rendered/ (a few MB in all)."""
+    base = ["--size", "480x270", "--fps", "15", "--lead-in", "1.5", "--rest", "0.6"]
+    sets = [
+        ("ci_pelvic_tilt_side", ["pelvic-tilt", "--reps", "2", "--hold", "3,1.2", "--tempo", "fast",
+                                 "--body", "woman", "--seed", "11"]),
+        ("ci_pelvic_tilt_bridge_raised", ["pelvic-tilt", "--reps", "2", "--hold", "2.5", "--fault", "bridge",
+                                          "--fault-reps", "2", "--camera", "side-raised", "--tempo", "fast",
+                                          "--body", "heavy", "--seed", "12"]),
+        ("ci_trunk_rotation_rocking_side", ["trunk-rotation", "--reps", "2", "--hold", "0", "--tempo", "1.0",
+                                            "--rest", "0", "--body", "man", "--seed", "13"]),
+        ("ci_press_up_hips_lift_side", ["press-up", "--reps", "2", "--hold", "1", "--tempo", "fast",
+                                        "--fault", "hips-lift", "--fault-reps", "2", "--body", "slim-tall",
+                                        "--seed", "14"]),
+        ("ci_rest_side", ["rest", "--duration", "4", "--body", "older", "--seed", "15"]),
+    ]
+    rows = []
+    for name, args in sets:
+        full = args + ["--camera", "side"] * ("--camera" not in args) + base
+        rows.append({"name": name, "exercise": args[0], "args": full})
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=Path(os.environ.get("FORMCHECK_RENDERED", "/work/rendered")))
+    ap.add_argument("--set", choices=("matrix", "ci"), default="matrix")
+    ap.add_argument("--only", default=None, help="exercise (or name part) to render, e.g. pelvic-tilt")
+    ap.add_argument("--size", default="640x360")
+    ap.add_argument("--fps", default="30")
+    ap.add_argument("--list", action="store_true", help="print the clips and exit")
+    ap.add_argument("--measure", action="store_true", help="run MediaPipe on new clips and record agreement")
+    a = ap.parse_args()
+    rows = matrix() if a.set == "matrix" else ci_set()
+    if a.only:
+        rows = [r for r in rows if a.only in (r["exercise"], r.get("group")) or a.only in r["name"]]
+    if a.list:
+        for r in rows:
+            print(r["name"], " ".join(r["args"]))
+        print(f"{len(rows)} clips")
+        return 0
+    from formcheck.cli import main as formcheck_main
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    index_path = a.out / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    for k, r in enumerate(rows, 1):
+        video = a.out / f"{r['name']}.mp4"
+        args = list(r["args"])
+        if a.set == "matrix":
+            args += ["--size", a.size, "--fps", a.fps]
+        if not video.exists():
+            t0 = time.time()
+            print(f"[{k}/{len(rows)}] {video.name}", flush=True)
+            code = formcheck_main(["synth", *args, "--out", str(video)])
+            if code:
+                return code
+            print(f"    {time.time() - t0:.0f} s", flush=True)
+        row = {key: r.get(key) for key in ("exercise", "camera", "tempo", "body", "fault", "seed")}
+        row.update(video=video.name, truth=f"{r['name']}.truth.json",
+                   command=" ".join(["formcheck", "synth", *args, "--out", video.name]))
+        if a.measure and "detection_rate" not in index.get(r["name"], {}):
+            from formcheck.synth.agreement import measure
+
+            m = measure(video)
+            row.update(detection_rate=round(m.detection_rate, 4), median_error=round(m.median_error, 4))
+            print(f"    detected {m.detection_rate:.1%}, error {m.median_error:.3f}", flush=True)
+        index[r["name"]] = {**index.get(r["name"], {}), **row}
+        index_path.write_text(json.dumps(index, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
