@@ -120,10 +120,12 @@ def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
 def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),
             fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.1, seed: int = 0,
             scale: float = 1.0, present: Callable[[float], bool] | None = None,
-            jitter: float = 0.0, drop: float = 0.0) -> Iterator[PoseFrame]:
+            jitter: float = 0.0, drop: float = 0.0, polarity: float = 1.0) -> Iterator[PoseFrame]:
     """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.
 
     `jitter` (s) perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
+    `polarity` -1 draws each tilt the other way round (hip toward the head, trunk-thigh angle
+    opening), as rendered bodies move.
     """
     rng = np.random.default_rng(seed)
     n = int(duration * fps)
@@ -138,7 +140,7 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
         if present is not None and not present(t):
             yield PoseFrame.empty(t, SIZE)
             continue
-        tilt = sum(trapezoid(t, s, h, ramp) for s, h in tilts)
+        tilt = polarity * sum(trapezoid(t, s, h, ramp) for s, h in tilts)
         bridge = sum(trapezoid(t, s, h, ramp) for s, h in bridges)
         yield to_pose(t, lying_points(tilt=tilt, bridge=bridge), scale=scale, noise_px=noise_px, rng=rng)
 

@@ -67,7 +67,7 @@ def test_features_move_the_way_a_real_tilt_moves_them():
 # --- holds -------------------------------------------------------------------------------------
 
 def test_holds_counted_timed_and_judged_against_the_prescription():
-    holds = [(4.0, 3.5), (11.0, 1.5), (17.0, 5.0), (25.0, 3.0)]
+    holds = [(4.0, 3.5), (11.0, 1.5), (17.0, 5.0), (25.0, 3.4)]
     report, feedback = run(session(32.0, tilts=holds, ramp=RAMP))
     assert report.count == 4
     for rep, (start, hold) in zip(report.reps, holds):
@@ -105,6 +105,19 @@ def test_slow_and_fast_tempo():
         assert [r.hold for r in report.reps] == pytest.approx([h for _, h in holds], abs=0.3)
 
 
+def test_either_direction_of_tilt_and_the_first_tilt_fixes_it():
+    """Real people and rendered bodies move the landmarks opposite ways (see FULL_TILT)."""
+    holds = [(4.0, 3.2), (11.0, 2.0)]
+    report, _ = run(session(18.0, tilts=holds, polarity=-1.0))
+    assert [r.hold for r in report.reps] == pytest.approx([3.2, 2.0], abs=0.3)
+    assert all(r.measured["polarity"] == -1.0 for r in report.reps)
+    # After a tilt one way, a lasting shift the other way is not a tilt.
+    frames = list(session(12.0, tilts=[(4.0, 3.0)]))
+    frames += [to_pose(12.0 + f.t, lying_points(tilt=-_tilt(f.t))) for f in session(12.0)]
+    report, _ = run(frames)
+    assert report.count == 1
+
+
 def test_rest_is_zero_tilts():
     report, feedback = run(session(30.0, noise_px=0.15, seed=3))
     assert report.count == 0
@@ -131,8 +144,7 @@ def test_tilt_running_into_a_bridge_is_not_a_tilt():
         frames.append(f)
     report, _ = run(frames)
     assert report.count == 0
-    assert len(report.faults) == 1
-    assert report.as_dict()["not_counted"]
+    assert [f.kind for f in report.faults] == [HIPS_OFF_FLOOR]
 
 
 # --- cannot judge ------------------------------------------------------------------------------

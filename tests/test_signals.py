@@ -116,6 +116,21 @@ def test_baseline_median_noise_and_window():
     assert b.value[0] == pytest.approx(7.0)
 
 
+def test_baseline_calibrates_only_on_a_still_stretch_and_forgets_what_came_before():
+    b = sg.Baseline(window=4.0, settle=1.0, max_drift=0.2)
+    for i in range(30):  # moving: 2 -> 0 over the first second
+        b.update(i / 30, 2.0 - 2.0 * i / 30)
+    assert not b.ready
+    for i in range(30, 75):  # then still at 0
+        b.update(i / 30, 0.0)
+    assert b.ready
+    assert b.value[0] == pytest.approx(0.0)  # the movement before is not in the neutral
+    b.update(3.0, 5.0)  # once calibrated it stays ready, whatever comes
+    assert b.ready
+    b.reset()
+    assert not b.ready
+
+
 def test_baseline_noise_ignores_slow_drift():
     b = sg.Baseline(window=3.0, settle=1.0)
     for i in range(90):
@@ -219,8 +234,9 @@ def test_rep_cycle_times_hold_between_ramps():
             done = r
     assert done is not None
     start, end, hold = cyc.hold_of(done)
-    assert start == pytest.approx(1.375, abs=0.04) and end == pytest.approx(4.625, abs=0.04)
-    assert hold == pytest.approx(3.25, abs=0.07)
+    # The hold is the plateau (1.5-4.5 s), the ramps left out.
+    assert start == pytest.approx(1.5, abs=0.1) and end == pytest.approx(4.5, abs=0.1)
+    assert hold == pytest.approx(3.0, abs=0.15)
 
 
 def test_rep_cycle_twitch_is_not_a_rep():

@@ -89,7 +89,9 @@ class Reading:
     """What an exercise measured in one judgeable frame.
 
     `score`: 0 at the neutral position, 1 at a full repetition's position (NaN = no score yet,
-    e.g. while calibrating); `side` for exercises done to a side; `faults` present now, with
+    e.g. while calibrating); `timing`, when given, is the signal the hold is timed on (a score
+    built as a minimum of several features saturates on the weakest one, which blurs when the
+    position is reached or left; the most direct feature times it better); `side` for exercises done to a side; `faults` present now, with
     `fault_edges` dating a fault that starts or ends on this frame back to when its crossing
     began; `values` raw measurements kept per rep (their value at the peak of the rep).
     """
@@ -101,20 +103,23 @@ class Reading:
     values: dict[str, float] = field(default_factory=dict)
     calibrating: bool = False
     cannot_judge: str | None = None  # faults are still seen, but no rep can be judged
+    timing: float | None = None  # the signal holds are timed on, when not the score itself
 
 
 @dataclass
 class RepInProgress:
     start: float
     side: str | None
-    samples: list[tuple[float, float]] = field(default_factory=list)
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (t, timing signal)
+    levels: list[float] = field(default_factory=list)  # the score since the start
     values_at_peak: dict[str, float] = field(default_factory=dict)
     peak: float = -math.inf
     reached: float | None = None  # live: when the score first reached the held level
+    end: float | None = None  # when the release crossed back to neutral (samples may go on)
 
     def add(self, t: float, score: float, values: dict[str, float]) -> None:
         self.samples.append((t, score))
-        if score > self.peak:
+        if values and score > self.peak:
             self.peak = score
             self.values_at_peak = dict(values)
 
@@ -122,80 +127,152 @@ class RepInProgress:
 class RepCycle:
     """neutral -> moving -> held -> released, from a 0..1 score, with the hold timed.
 
-    A rep starts when the score stays >= `on` for `dwell` seconds and ends when it stays <= `off`
-    for `dwell` seconds (hysteresis: noise near one threshold cannot make or break a rep). Its
-    start and end are the times those crossings began. The hold is measured afterwards on the
-    rep's own samples (`hold_of`), so the ramps in and out are left out whatever the person's
-    range. Live, the timer runs from the first sample at or above `reach`; a movement that never
-    reaches `reach` (a twitch off neutral) is not a rep.
+    A rep starts when the score stays >= `on` for `dwell` seconds and ends when it stays at or
+    below the release level for `dwell` seconds (hysteresis: noise near one threshold cannot
+    make or break a rep). The release level is `off`, or `release` x the rep's plateau when
+    that is higher: people often come back only part of the way (a pelvis settling two-thirds
+    back), and a rep must still end. Its start and end are the times those crossings began.
+    The hold is measured afterwards on the rep's own samples, with `lookback` seconds before its
+    start to see the whole rise (`hold_of`). Live, the timer runs from the first sample at or
+    above `reach`; a movement that never reaches `reach` (a twitch off neutral) is not a rep.
     """
 
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
-                 hold_level: float = 0.75, reach: float = 0.7) -> None:
+                 hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
+                 lookback: float = 2.0) -> None:
         self.switch = Hysteresis(on, off, dwell)
+        self.off, self.release, self.lookback = off, release, lookback
         self.hold_level, self.reach = hold_level, reach
         self.current: RepInProgress | None = None
-        self._pre: list[tuple[float, float]] = []  # samples while a start is pending
+        self._history: deque[tuple[float, float]] = deque()  # recent samples while neutral
 
     def reset(self) -> None:
         self.switch.reset()
+        self.switch.off = self.off
         self.current = None
-        self._pre = []
+        self._history.clear()
 
-    def update(self, t: float, score: float, side: str | None,
-               values: dict[str, float]) -> RepInProgress | None:
+    @property
+    def starting(self) -> bool:
+        """A start is pending (the score crossed `on`, the dwell is not over)."""
+        return self.current is None and self.switch.pending_since is not None
+
+    def update(self, t: float, score: float, side: str | None, values: dict[str, float],
+               timing: float | None = None) -> RepInProgress | None:
         """Feed one score; returns the finished rep when one ends on this sample."""
         if math.isnan(score):
             return None
+        timed = score if timing is None or math.isnan(timing) else timing
         flipped = self.switch.update(t, score)
         if self.switch.active:
             if flipped:
                 self.current = RepInProgress(start=self.switch.since or t, side=side)
-                for ts, s in self._pre:
-                    if ts >= self.current.start:
-                        self.current.add(ts, s, values)
-            assert self.current is not None
-            self.current.add(t, score, values)
-            if self.current.reached is None and score >= self.reach:
-                self.current.reached = t
-            self._pre = []
+                for ts, sc in self._history:
+                    self.current.add(ts, sc, values if ts >= self.current.start else {})
+                self._history.clear()
+            cur = self.current
+            assert cur is not None
+            cur.add(t, timed, values)
+            cur.levels.append(score)
+            if cur.reached is None and score >= self.reach:
+                cur.reached = t
+            levels = np.array(cur.levels)
+            plateau = float(np.median(levels[levels >= 0.5 * levels.max()]))
+            self.switch.off = max(self.off, self.release * plateau)
             return None
+        self._history.append((t, timed))
+        while self._history and t - self._history[0][0] > self.lookback:
+            self._history.popleft()
         if flipped and self.current is not None:
             done = self.current
-            end = self.switch.since or t
-            done.samples = [(ts, s) for ts, s in done.samples if ts <= end]
+            done.end = self.switch.since if self.switch.since is not None else t
+            for ts, sc in self._history:  # the dwell's samples show the foot of the release
+                if ts > done.samples[-1][0]:
+                    done.add(ts, sc, {})
             self.current = None
+            self.switch.off = self.off
             return done
-        # Keep the samples of a start that is still pending, to date the rep from its crossing.
-        if self.switch.pending_since is not None:
-            self._pre.append((t, score))
-        else:
-            self._pre = []
         return None
 
     def cut(self) -> RepInProgress | None:
         """End the rep in progress now (end of set, long cannot-judge stretch, end of video)."""
-        done, self.current = self.current, None
-        self.switch.reset()
-        self._pre = []
+        done = self.current
+        self.reset()
         return done
 
     def hold_of(self, rep: RepInProgress) -> tuple[float, float, float] | None:
         """(hold start, hold end, hold seconds) from the rep's samples, or None if never held.
 
-        The held level is the median of the samples above half the peak (the plateau, which in
-        real people sags and swells during a hold); the hold runs from the first sample at
-        `hold_level` x that level to the last one, so the ramps in and out are left out.
+        Pose landmarks lag a slow movement (the Tasks graph smooths them), and the lag is not the
+        same on the way in and out, so a hold read off a level crossing comes out long. What the
+        lag does not shift much is the middle of each ramp. So, on the rep's samples (a 5-sample
+        median against single-frame spikes): the plateau is the median of the samples above half
+        the peak; each ramp is located by where it crosses 10, 50 and 90 % of the way between
+        its foot and the plateau; the hold starts half a ramp after the rise's midpoint and ends
+        half a ramp before the release's midpoint, a ramp being its 10-90 % time / RAMP_10_90.
+        Falls back to the plateau's own edges when a ramp is missing (a rep cut by the end of a
+        set). Measured limit: MediaPipe barely moves the landmarks during the first ~0.4 s of a
+        slow, eased release, so slow releases come out up to that much long.
         """
-        scores = np.array([s for _, s in rep.samples], dtype=float)
-        peak = robust_peak(scores)
-        if not rep.samples or not peak >= self.reach:
+        if len(rep.samples) < 3:
             return None
-        plateau = float(np.median(scores[scores >= 0.5 * peak]))
-        level = self.hold_level * plateau
-        above = [ts for ts, s in rep.samples if s >= level]
-        start, end = above[0], above[-1]
+        ts = np.array([t for t, _ in rep.samples], dtype=float)
+        raw = np.array([s for _, s in rep.samples], dtype=float)
+        sc = np.array([np.median(raw[max(0, i - 2): i + 3]) for i in range(len(raw))])
+        if not robust_peak(rep.levels or sc) >= self.reach:
+            return None
+        peak = robust_peak(sc)
+        if not peak > 0:
+            return None
+        plateau = float(np.median(sc[sc >= 0.5 * peak]))
+        top = np.flatnonzero(sc >= self.hold_level * plateau)
+        first_top, last_top = int(top[0]), int(top[-1])
+        start, end = float(ts[first_top]), float(ts[last_top])
+        near = np.flatnonzero(sc >= 0.95 * plateau)  # where each ramp has surely finished
+        rise_to, fall_from = int(near[0]), int(near[-1])
+        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], 0.0, plateau, rising=True)
+        foot = float(np.min(sc[fall_from:]))
+        fall = _crossings(ts[fall_from:], sc[fall_from:], max(0.0, foot), plateau, rising=False)
+        if rise is not None:
+            start = max(ts[0], rise[1] + rise[2] / 2)
+        if fall is not None and foot < 0.5 * plateau:
+            end = min(ts[-1], fall[1] - fall[2] / 2)
+        start = max(start, rep.start)
+        if rep.end is not None:
+            end = min(end, rep.end)
+        end = max(end, start)
         return start, end, end - start
+
+
+# A ramp's 10-90 % time over its whole duration: 0.59 for an eased (cosine) ramp, 0.8 for a
+# linear one. 0.7 splits the difference (on real and rendered clips, 0.59-0.8 moved hold errors
+# by about 0.2 s either way).
+RAMP_10_90 = 0.7
+
+
+def _crossings(ts: np.ndarray, sc: np.ndarray, foot: float, top: float,
+               rising: bool) -> tuple[float, float, float] | None:
+    """(t10, t50, ramp seconds) of a rise (or fall) from `foot` to `top`, interpolated."""
+    if len(ts) < 2 or top - foot <= 0:
+        return None
+    frac = (sc - foot) / (top - foot)
+    if not rising:
+        ts, frac = ts[::-1], frac[::-1]  # read the fall backwards: it rises toward the plateau
+
+    def when(level: float) -> float | None:
+        # the last time the ramp was still below `level`, going toward the plateau at the end
+        below = np.flatnonzero(frac < level)
+        if below.size == 0 or below[-1] == len(frac) - 1:
+            return None
+        i = int(below[-1])
+        f0, f1 = frac[i], frac[i + 1]
+        return float(ts[i] + (level - f0) / (f1 - f0) * (ts[i + 1] - ts[i]))
+
+    t10, t50, t90 = when(0.1), when(0.5), when(0.9)
+    if t10 is None or t50 is None or t90 is None:
+        return None
+    ramp = abs(t90 - t10) / RAMP_10_90
+    return t10, t50, ramp
 
 
 class ExerciseAnalyzer(Analyzer):
@@ -214,6 +291,7 @@ class ExerciseAnalyzer(Analyzer):
     rep_voiding_faults: ClassVar[frozenset[str]] = frozenset()
     voiding_margin: ClassVar[float] = 0.0  # seconds around a voiding fault that also void a rep
     cut_rep_min_hold: ClassVar[float] = 1.0  # a rep cut before its release counts if held this long
+    min_hold: ClassVar[float] = 0.0  # a rep held less than this is a blip (exercises with holds)
     fault_messages: ClassVar[dict[str, str]] = {}
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
@@ -250,6 +328,9 @@ class ExerciseAnalyzer(Analyzer):
     def new_set(self) -> None:
         """Forget per-set state (baseline, filters): called when a set begins."""
 
+    def rep_counted(self, rep: Rep) -> None:
+        """Called once per rep when it is counted (after `voiding_margin`)."""
+
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:
         """The one sentence to show now."""
@@ -265,6 +346,8 @@ class ExerciseAnalyzer(Analyzer):
         rip = self.cycle.cut()
         if rip is not None:  # the frames from the cut on belong to the new set
             rip.samples = [(ts, s) for ts, s in rip.samples if ts < start]
+            if rip.end is not None and rip.end >= start:
+                rip.end = None
         self._close_rep(rip, cut=True)
         if self._set_spans:  # the previous set ends before the cut
             prev = self._set_spans[-1]
@@ -326,7 +409,7 @@ class ExerciseAnalyzer(Analyzer):
         self._last_judged = t
         self._stale = False
         self.fault_log.update(t, set(reading.faults), reading.fault_edges)
-        done = self.cycle.update(t, reading.score, reading.side, reading.values)
+        done = self.cycle.update(t, reading.score, reading.side, reading.values, reading.timing)
         if done is not None:
             self._close_rep(done, cut=False)
         state = "calibrating" if reading.calibrating else self._state(t, reading)
@@ -378,7 +461,9 @@ class ExerciseAnalyzer(Analyzer):
         h_start, h_end, seconds = hold
         if cut and seconds < self.cut_rep_min_hold:
             return  # never seen released and barely held: a cut or a fade, not a rep
-        end = rip.samples[-1][0]
+        if seconds < self.min_hold:
+            return  # a blip, not a held position
+        end = rip.end if rip.end is not None else rip.samples[-1][0]
         target = self.prescription.hold
         measured = {k: round(v, 4) for k, v in rip.values_at_peak.items()}
         measured["peak_score"] = round(rip.peak, 3)
@@ -410,6 +495,7 @@ class ExerciseAnalyzer(Analyzer):
             rep.index = len(self._reps) + 1
             self._reps.append(rep)
             self._last_rep_note = (t, rep)
+            self.rep_counted(rep)
         self._pending = keep
 
     def finish(self) -> None:

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from formcheck.analyzers import register
-from formcheck.analyzers.base import Prescription
+from formcheck.analyzers.base import Prescription, Rep
 from formcheck.analyzers.framework import ExerciseAnalyzer, Reading
 from formcheck.analyzers.signals import (
     BELOW_NOISE, BODY_NOT_VISIBLE, make_filter, NOT_LYING, NOT_SUPINE, WRONG_VIEW, Baseline, Hysteresis,
@@ -81,6 +81,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     default_prescription: ClassVar[Prescription] = Prescription(reps=10, hold=3.0, hold_max=5.0)
     rep_voiding_faults = frozenset({HIPS_OFF_FLOOR})
     voiding_margin = 1.0  # the way into or out of a bridge passes through a tilt
+    min_hold = 0.5  # under half a second "held" cannot be told from landmark jitter
     fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)"}
     cycle_params = {"on": 0.55, "off": 0.3, "dwell": 0.25, "hold_level": 0.85, "reach": 0.6}
     # Extra smoothing of the features. None by default: measured on real clips, MediaPipe's
@@ -88,8 +89,14 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # e.g. ("one_euro", {"min_cutoff": 1.0, "beta": 0.0}) for a noisy source.
     smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
 
-    # Change of each feature in a full posterior tilt, and its sign (see tilt_features).
+    # Change of each feature in a full posterior tilt (see tilt_features). POLARITY: the signs
+    # are those measured on a real person (pelvic_tilt_side: the hip slides toward the feet and
+    # the angle closes); rendered bodies (formcheck synth) move both the other way round (hip
+    # toward the head, angle opening, as hip extension would), so the analyzer accepts both
+    # directions and keeps the one of the session's first counted tilt.
     FULL_TILT: ClassVar[dict[str, float]] = {"thigh_deg": -1.2, "hip_caudal": 0.025}
+    # How far (in full tilts) a feature may lag behind the score: the angle only corroborates.
+    SLACK: ClassVar[dict[str, float]] = {"thigh_deg": 0.4, "hip_caudal": 0.0}
     # A feature's neutral jitter, in full tilts, above which a tilt cannot be told from noise.
     MAX_NOISE: ClassVar[float] = 0.2
     # A change of more than this many full tilts in any feature is another movement (legs
@@ -100,22 +107,37 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     FEET_UP_BELOW: ClassVar[float] = -0.15
     THIGH_MIN_DEG: ClassVar[float] = 90.0
 
-    # Torso within this angle of the image horizontal = lying; side view below this width ratio.
+    # Calibration needs a still second: no feature drifting by more than this many full tilts.
+    CALIBRATION_DRIFT: ClassVar[float] = 0.3
+    # MediaPipe's tracker settles over the first frames of a person (landmarks drift by a
+    # third of a tilt in ~0.3 s on rendered clips): not used for calibration.
+    TRACKER_WARMUP: ClassVar[float] = 0.3
+    # A rep longer than this (or 3 x the longest prescribed hold) was measured from a wrong neutral.
+    MAX_REP_SECONDS: ClassVar[float] = 20.0
+    REBASE_AFTER: ClassVar[float] = 6.0
+    # Side view below this width ratio (signals.side_view_ratio).
     SIDE_VIEW_MAX: ClassVar[float] = 0.35
     BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
 
     def __init__(self, prescription: Prescription | None = None) -> None:
         super().__init__(prescription)
+        self.polarity: int | None = None  # fixed by the session's first counted tilt
+        self._slack = np.array([self.SLACK[k] for k in self.FULL_TILT])
+        self._rep_sign: int | None = None
+        self._sign_now = 1
         self.new_set()
 
     def new_set(self) -> None:
-        self.baseline = Baseline(window=4.0, settle=1.0)
+        full = np.abs(np.array(list(self.FULL_TILT.values())))
+        self.baseline = Baseline(window=4.0, settle=1.0, max_drift=self.CALIBRATION_DRIFT * full)
         self.smooth = make_filter(self.smoothing[0], **self.smoothing[1])
         self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         self.noisy = Hysteresis(self.MAX_NOISE, 0.75 * self.MAX_NOISE, dwell_on=0.3)
         self.side: str | None = None
         self._side_votes: dict[str, int] = {"left": 0, "right": 0}
         self._voted_at: float | None = None
+        self._rest_seen: float | None = None  # last time at rest near neutral
+        self._first_t: float | None = None  # first frame measured in this set
 
     def _near_side(self, pose: PoseFrame) -> str:
         """The side facing the camera: voted over the calibration, then fixed for the set
@@ -167,29 +189,77 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         keys = list(self.FULL_TILT)
         vec = np.asarray(self.smooth(t, np.array([f[k] for k in keys])))
         full = np.array([self.FULL_TILT[k] for k in keys])
+        if self._first_t is None:
+            self._first_t = t
         if not self.baseline.ready:
-            if not self.bridge.active:
+            if not self.bridge.active and t - self._first_t >= self.TRACKER_WARMUP:
                 self.baseline.update(t, vec)
+            jitter = self.baseline.noise / np.abs(full)
+            if np.all(np.isfinite(jitter)):
+                self.noisy.update(t, float(np.max(jitter)))
+            reason = BELOW_NOISE if self.noisy.active else None
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
-                           calibrating=True)
+                           calibrating=reason is None, cannot_judge=reason)
         dev = (vec - self.baseline.value) / full
-        if np.max(np.abs(dev)) > self.MAX_DEVIATION:
+        if np.max(np.abs(dev)) > self.MAX_DEVIATION or self._rep_too_long(t):
             self.baseline.reset()
+            self.cycle.cut()  # whatever was in progress was not a tilt from this neutral
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
                            cannot_judge=OTHER_MOVEMENT)
-        # A tilt moves every feature: the score is the *least* moved one, so one feature pushed
-        # by something else (a hand passing the hip, a knee swaying) does not make a tilt.
-        score = float(np.min(dev))
+        score, sign = self._score(dev)
+        # Holds are timed on the mean of both features: the score (a minimum) saturates on the
+        # weaker one and blurs when the position is reached or left.
+        timing = float(sign * np.mean(dev))
         noise = float(np.max(self.baseline.noise / np.abs(full)))
-        values["tilt_score"] = round(score, 3)
-        values["noise"] = round(noise, 3)  # neutral jitter, in full tilts
-        if self.cycle.current is None and score < self.cycle.switch.off and not self.bridge.active:
-            self.baseline.update(t, vec)  # follow slow drift, only while resting
+        values.update(tilt_score=round(score, 3), noise=round(noise, 3), polarity=float(sign))
+        if self.cycle.current is None and not self.cycle.starting and not self.bridge.active:
+            # At rest near neutral (either way round): follow slow drift. A lasting shift off
+            # neutral that is not a tilt (a partial return, a tilt the other way) is not
+            # learned, so coming back from it is not a tilt; after REBASE_AFTER s of it the
+            # neutral is learned again from a still second.
+            up, down = float(np.min(dev)), float(np.min(-dev))
+            if self._rest_seen is None or max(up, down) < self.cycle.off:
+                self.baseline.update(t, vec)
+                self._rest_seen = t
+            elif t - self._rest_seen > self.REBASE_AFTER:
+                self.baseline.reset()
+        else:
+            self._rest_seen = t
         self.noisy.update(t, noise)
         if self.noisy.active and self.cycle.current is None:
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
                            cannot_judge=BELOW_NOISE)
-        return Reading(score=score, faults=faults, fault_edges=edges, values=values)
+        return Reading(score=score, faults=faults, fault_edges=edges, values=values, timing=timing)
+
+    def _score(self, dev: np.ndarray) -> tuple[float, int]:
+        """The tilt score and its direction (+1: as FULL_TILT's signs, -1: the mirror).
+
+        The hip's slide along the body is the measure; the trunk-thigh angle must move with it
+        or stay put, never against it (`SLACK`): a hand or an arm passing the hip pushes the hip
+        landmark about with the angle going every which way, and a raised arm moves the
+        shoulder, while a tilt moves the two together (measured on supine_arm_raises, the real
+        tilts and rendered ones). Both directions are scored (see FULL_TILT) until the
+        session's first counted tilt fixes it; a rep keeps the direction it began in.
+        """
+        up = float(np.min(dev + self._slack))
+        down = float(np.min(-dev + self._slack))
+        if self.cycle.current is None:
+            self._rep_sign = None
+        elif self._rep_sign is None:
+            self._rep_sign = self._sign_now
+        sign = self._rep_sign or self.polarity or (1 if up >= down else -1)
+        self._sign_now = sign
+        return (up if sign > 0 else down), sign
+
+    def _rep_too_long(self, t: float) -> bool:
+        """A 'hold' far beyond any prescription means the neutral was learned in the wrong place."""
+        cur = self.cycle.current
+        limit = max(self.MAX_REP_SECONDS, 3.0 * (self.prescription.hold_max or self.prescription.hold))
+        return cur is not None and t - cur.start > limit
+
+    def rep_counted(self, rep: Rep) -> None:
+        if self.polarity is None and "polarity" in rep.measured:
+            self.polarity = int(rep.measured["polarity"])
 
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:

@@ -211,29 +211,47 @@ class Hysteresis:
 class Baseline:
     """The neutral value of a signal for this set, learned while the person is still.
 
-    Samples are kept for the last `window` seconds; `ready` once `settle` seconds of them are
-    there. `value` is their median and `noise` a robust spread (1.4826 x the median absolute
-    deviation of frame-to-frame differences / sqrt(2), i.e. the per-frame jitter, which slow
-    drifts do not inflate). The analyzer feeds it only in the neutral state, so the baseline
-    follows slow drift between reps but never learns the tilted position.
+    Calibration: the baseline becomes `ready` once the samples of the last `settle` seconds
+    have not drifted by more than `max_drift` (per component, see `drift`; None = no check), and then
+    starts from those samples only, so a movement before it (a set that opens mid-repetition
+    and releases) is not averaged into the neutral. After that, `update` keeps a `window` of
+    samples and `value` is their median: the analyzer feeds it only at rest, so the baseline
+    follows slow drift between reps but never learns the moved position. `noise` is a robust
+    per-frame jitter (1.4826 x the median absolute deviation of frame-to-frame differences /
+    sqrt(2)), which slow drifts do not inflate, at least `min_noise`.
     """
 
-    def __init__(self, window: float = 3.0, settle: float = 1.0, min_noise: float = 0.0) -> None:
+    def __init__(self, window: float = 3.0, settle: float = 1.0, min_noise: float = 0.0,
+                 max_drift: float | Sequence[float] | np.ndarray | None = None) -> None:
         if settle > window:
             raise ValueError("baseline settle time must not exceed its window")
         self.window, self.settle, self.min_noise = window, settle, min_noise
+        self.max_drift = None if max_drift is None else np.atleast_1d(np.asarray(max_drift, float))
         self.reset()
 
     def reset(self) -> None:
         self._samples: deque[tuple[float, np.ndarray]] = deque()
+        self._ready = False
 
     def update(self, t: float, value: float | Sequence[float] | np.ndarray) -> None:
         v = np.atleast_1d(np.asarray(value, dtype=np.float64))
         if np.any(np.isnan(v)):
             return
         self._samples.append((t, v))
-        while self._samples and t - self._samples[0][0] > self.window:
+        keep = self.window if self._ready else self.settle
+        while self._samples and t - self._samples[0][0] > keep:
             self._samples.popleft()
+        if not self._ready and len(self._samples) >= 6 and self.span >= self.settle * 0.999:
+            self._ready = self.max_drift is None or bool(np.all(self.drift <= self.max_drift))
+
+    @property
+    def drift(self) -> np.ndarray:
+        """|median of the newer half - median of the older half| of the samples held: how much
+        the signal moved, whatever its frame-to-frame jitter (a spread would mostly measure
+        that)."""
+        arr = np.stack([x for _, x in self._samples])
+        half = len(arr) // 2
+        return np.abs(np.median(arr[half:], axis=0) - np.median(arr[:half], axis=0))
 
     @property
     def span(self) -> float:
@@ -244,7 +262,8 @@ class Baseline:
 
     @property
     def ready(self) -> bool:
-        return len(self._samples) >= 3 and self.span >= self.settle
+        """Calibrated: stays True until `reset`, whatever is fed afterwards."""
+        return self._ready
 
     @property
     def value(self) -> np.ndarray:
@@ -255,7 +274,7 @@ class Baseline:
 
     @property
     def noise(self) -> np.ndarray:
-        """Per-frame jitter of each component, at least `min_noise`."""
+        """Per-frame jitter of each component, at least `min_noise` (NaN with < 3 samples)."""
         if len(self._samples) < 3:
             return np.array([np.nan])
         arr = np.stack([v for _, v in self._samples])
