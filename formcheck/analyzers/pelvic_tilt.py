@@ -102,6 +102,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # A change of more than this many full tilts in any feature is another movement (legs
     # moving, shifting on the mat): not judged, and the neutral position is learned again.
     MAX_DEVIATION: ClassVar[float] = 4.0
+    GLITCH_SECONDS: ClassVar[float] = 0.2  # shorter excursions beyond it are landmark glitches
     # Hook-lying: feet on the floor (the hip not far below the shoulder-ankle line, i.e. the
     # ankles not lifted) and the thigh at a bent-knee angle to the trunk.
     FEET_UP_BELOW: ClassVar[float] = -0.15
@@ -138,6 +139,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self._voted_at: float | None = None
         self._rest_seen: float | None = None  # last time at rest near neutral
         self._first_t: float | None = None  # first frame measured in this set
+        self._wild_since: float | None = None  # since when the features are far off
 
     def _near_side(self, pose: PoseFrame) -> str:
         """The side facing the camera: voted over the calibration, then fixed for the set
@@ -201,7 +203,16 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
                            calibrating=reason is None, cannot_judge=reason)
         dev = (vec - self.baseline.value) / full
-        if np.max(np.abs(dev)) > self.MAX_DEVIATION or self._rep_too_long(t):
+        wild = bool(np.max(np.abs(dev)) > self.MAX_DEVIATION)
+        if wild and self._wild_since is None:
+            self._wild_since = t
+        elif not wild:
+            self._wild_since = None
+        if wild and t - self._wild_since < self.GLITCH_SECONDS:
+            # One or two frames far off: a glitch of the landmarks (seen at the ramps of
+            # rendered clips), not a movement. Skip them.
+            return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values)
+        if wild or self._rep_too_long(t):
             self.baseline.reset()
             self.cycle.cut()  # whatever was in progress was not a tilt from this neutral
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
