@@ -8,9 +8,7 @@ flagged and never counted, standing refused, cuts respected, noise refused.
 from __future__ import annotations
 
 import json
-import math
 
-import numpy as np
 import pytest
 
 from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES, get_analyzer, make_prescription

@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from formcheck.landmarks import PRESENCE, VISIBILITY, X, Y, Z, Landmark, PoseFrame
+from formcheck.landmarks import PRESENCE, VISIBILITY, Z, Landmark, PoseFrame
 
 # ---------------------------------------------------------------------------------------------
 # Cannot-judge reasons: the words the screen shows and the report counts.
