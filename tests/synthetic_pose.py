@@ -28,10 +28,11 @@ def _rot(v: np.ndarray, deg: float) -> np.ndarray:
 
 
 def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: float = 1.0,
-                 hip_shift_per_tilt: float = 0.015) -> dict[L, np.ndarray]:
+                 hip_shift_per_tilt: float = 0.015, arms_up: float = 0.0) -> dict[L, np.ndarray]:
     """Joint pixels (scale 1, origin at the hip) of a right-side view, head to image-left.
 
-    `tilt` 1 = a full posterior pelvic tilt; `bridge` 1 = hips raised 0.5 torso lengths.
+    `tilt` 1 = a full posterior pelvic tilt; `bridge` 1 = hips raised 0.5 torso lengths;
+    `arms_up` 1 = the arms raised overhead (0 = by the sides).
     """
     hip = np.array([0.0, 0.0])
     hip = hip + np.array([hip_shift_per_tilt * TORSO * tilt, 0.0])  # slides toward the feet
@@ -64,6 +65,11 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
         L.MOUTH_RIGHT: shoulder + [-0.48 * TORSO, -0.12 * TORSO],
         L.NOSE: shoulder + [-0.5 * TORSO, -0.25 * TORSO],
     }
+    if arms_up:
+        a = math.radians(180.0 * arms_up)  # the arm swings from the side, over the chest, overhead
+        for lm, reach in ((L.RIGHT_ELBOW, 0.45), (L.RIGHT_WRIST, 0.85), (L.RIGHT_PINKY, 0.9),
+                          (L.RIGHT_INDEX, 0.92), (L.RIGHT_THUMB, 0.9)):
+            pts[lm] = shoulder + reach * TORSO * np.array([math.cos(a), -math.sin(a)])
     # The far (left) side sits a few pixels behind: slightly up and shifted.
     far = {}
     for lm, p in pts.items():
@@ -120,12 +126,15 @@ def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
 def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),
             fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.1, seed: int = 0,
             scale: float = 1.0, present: Callable[[float], bool] | None = None,
-            jitter: float = 0.0, drop: float = 0.0, polarity: float = 1.0) -> Iterator[PoseFrame]:
+            jitter: float = 0.0, drop: float = 0.0, polarity: float = 1.0,
+            arm_raises: list[tuple[float, float]] = (), hand_push: float = 0.0) -> Iterator[PoseFrame]:
     """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.
 
     `jitter` (s) perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
     `polarity` -1 draws each tilt the other way round (hip toward the head, trunk-thigh angle
-    opening), as rendered bodies move.
+    opening), as rendered bodies move. `arm_raises` are (start, hold) of the arms going overhead;
+    `hand_push` moves the hip landmark like that many tilts while the arms move (a hand passing
+    the hip disturbs MediaPipe's hip, as on supine_arm_raises).
     """
     rng = np.random.default_rng(seed)
     n = int(duration * fps)
@@ -142,7 +151,10 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
             continue
         tilt = polarity * sum(trapezoid(t, s, h, ramp) for s, h in tilts)
         bridge = sum(trapezoid(t, s, h, ramp) for s, h in bridges)
-        yield to_pose(t, lying_points(tilt=tilt, bridge=bridge), scale=scale, noise_px=noise_px, rng=rng)
+        arms = sum(trapezoid(t, s, h, 1.0) for s, h in arm_raises)
+        tilt += hand_push * min(arms, 1.0)
+        yield to_pose(t, lying_points(tilt=tilt, bridge=bridge, arms_up=arms), scale=scale,
+                      noise_px=noise_px, rng=rng)
 
 
 def standing_session(duration: float, fps: float = 30.0, seed: int = 0) -> Iterator[PoseFrame]:

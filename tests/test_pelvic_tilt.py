@@ -116,6 +116,17 @@ def test_either_direction_of_tilt_and_the_first_tilt_fixes_it():
     assert report.count == 1
 
 
+def test_arms_moving_over_the_hips_is_not_a_tilt():
+    """An arm raise that drags the hip landmark like a tilt (supine_arm_raises) counts nothing."""
+    frames = session(24.0, arm_raises=[(4.0, 3.0), (13.0, 4.0)], hand_push=1.5)
+    report, feedback = run(frames)
+    assert report.count == 0
+    assert any(fb.cannot_judge == "arms moving" for _, fb in feedback)
+    # ...while a tilt after the arms have settled is still seen.
+    report, _ = run(session(24.0, arm_raises=[(3.0, 2.0)], hand_push=1.5, tilts=[(13.0, 3.2)]))
+    assert report.count == 1 and report.reps[0].hold == pytest.approx(3.2, abs=0.3)
+
+
 def test_rest_is_zero_tilts():
     report, feedback = run(session(30.0, noise_px=0.15, seed=3))
     assert report.count == 0

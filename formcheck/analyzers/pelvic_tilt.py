@@ -50,6 +50,8 @@ from formcheck.landmarks import Landmark, PoseFrame
 HIPS_OFF_FLOOR = "hips_off_floor"
 NOT_HOOK_LYING = "not in the start position: knees bent, feet on the floor"
 OTHER_MOVEMENT = "moving too much for a pelvic tilt"
+ARMS_MOVING = "arms moving"
+ARM_KEYS = ("wrist_u", "wrist_n", "elbow_u", "elbow_n")
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
 BODY = tuple(
@@ -74,10 +76,15 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     if not torso > 0:
         return {}
     u = axis / torso
+    n = np.array([u[1], -u[0]])
+    wrist, elbow = pose.pixels([joint("wrist", side), joint("elbow", side)])
     return {
         "thigh_deg": angle_deg(sh, hip, knee),
         "hip_caudal": float(np.dot(hip - ankle, u)) / torso,
         "bridge": signed_distance(hip, sh, ankle) / torso,
+        # where the arm lies in the body's frame (torso lengths from the shoulder)
+        "wrist_u": float(np.dot(wrist - sh, u)) / torso, "wrist_n": float(np.dot(wrist - sh, n)) / torso,
+        "elbow_u": float(np.dot(elbow - sh, u)) / torso, "elbow_n": float(np.dot(elbow - sh, n)) / torso,
     }
 
 
@@ -102,14 +109,17 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # measured on a real person (pelvic_tilt_side); rendered bodies move both the other way
     # round, so both directions are scored (see the module docstring).
     FULL_TILT: ClassVar[dict[str, float]] = {"thigh_deg": -1.2, "hip_caudal": 0.025}
-    # How far (in full tilts) a feature may lag behind the score: the angle only corroborates.
-    SLACK: ClassVar[dict[str, float]] = {"thigh_deg": 0.4, "hip_caudal": 0.0}
+    # How far (in full tilts) a feature may lag behind the score: the angle only corroborates
+    # (it must not move against the hip's slide by more than a full tilt). 0.4 missed a
+    # rendered tilt whose angle stayed put; arm movements are caught by ARM_MOVE instead.
+    SLACK: ClassVar[dict[str, float]] = {"thigh_deg": 1.0, "hip_caudal": 0.0}
     # A feature's neutral jitter, in full tilts, above which a tilt cannot be told from noise.
     MAX_NOISE: ClassVar[float] = 0.2
     # A change of more than this many full tilts in any feature is another movement (legs
     # moving, shifting on the mat): not judged, and the neutral position is learned again.
     MAX_DEVIATION: ClassVar[float] = 4.0
     GLITCH_SECONDS: ClassVar[float] = 0.2  # shorter excursions beyond it are landmark glitches
+    ARM_MOVE: ClassVar[float] = 0.12  # torso lengths a wrist or elbow moves: the arms moved
     # Hook-lying: feet on the floor (the hip not far below the shoulder-ankle line, i.e. the
     # ankles not lifted) and the thigh at a bent-knee angle to the trunk.
     FEET_UP_BELOW: ClassVar[float] = -0.15
@@ -147,6 +157,8 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self._rest_seen: float | None = None  # last time at rest near neutral
         self._first_t: float | None = None  # first frame measured in this set
         self._wild_since: float | None = None  # since when the features are far off
+        self._arms_at: np.ndarray | None = None  # where the arms lay when last still
+        self._arms_since: float | None = None  # since when they are elsewhere
 
     def _near_side(self, pose: PoseFrame) -> str:
         """The side facing the camera: voted over the calibration, then fixed for the set
@@ -209,6 +221,22 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             reason = BELOW_NOISE if self.noisy.active else None
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
                            calibrating=reason is None, cannot_judge=reason)
+        arms = np.array([f[k] for k in ARM_KEYS])
+        if self._arms_at is None:
+            self._arms_at = arms
+        arms_moved = bool(np.max(np.abs(arms - self._arms_at)) > self.ARM_MOVE)
+        if arms_moved and self._arms_since is None:
+            self._arms_since = t
+        elif not arms_moved:
+            self._arms_since = None
+        if arms_moved and t - self._arms_since >= self.GLITCH_SECONDS:
+            # The arms moved: a hand over the hip or a raised arm shifts the hip landmark and
+            # the shoulder, so the neutral is learned again once they are still.
+            self._arms_at = arms
+            self.baseline.reset()
+            self.cycle.cut()
+            return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
+                           cannot_judge=ARMS_MOVING)
         dev = (vec - self.baseline.value) / full
         wild = bool(np.max(np.abs(dev)) > self.MAX_DEVIATION)
         if wild and self._wild_since is None:
