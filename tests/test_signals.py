@@ -175,6 +175,14 @@ def test_posture_lying_standing_and_supine():
     assert sg.lying_face(PoseFrame(0.0, SIZE, arr, arr)) == "down"
 
 
+def test_posture_follows_the_whole_body_so_a_high_bridge_is_still_lying():
+    pts = lying_points(bridge=1.6)  # hips 0.8 torso lengths up: the torso at ~39 degrees
+    pose = to_pose(0.0, pts, centre=(330, 300))
+    axis = sg.body_axis(pose)
+    assert axis.tilt_from_horizontal > 35
+    assert sg.posture(pose) == "lying"
+
+
 def test_side_view_ratio_and_facing_side():
     side = to_pose(0.0, lying_points())
     assert sg.side_view_ratio(side) < 0.1

@@ -399,18 +399,23 @@ def body_axis(pose: PoseFrame, side: str | None = None) -> BodyAxis:
 
 
 def posture(pose: PoseFrame, lying_max_deg: float = 35.0, standing_min_deg: float = 55.0) -> str:
-    """"lying", "standing" or "unknown" from the torso's angle to the image horizontal.
+    """"lying", "standing" or "unknown" from the body's long axis (shoulders to ankles).
 
-    Assumes the image is upright (sources apply the container rotation). Standing also needs the
-    shoulders above the hips. Lying covers supine and prone: see `lying_face`.
+    The whole body's axis, not the torso's: in a bridge or a press-up the torso tilts 30-45
+    degrees while the shoulders (or hands) and feet stay on the floor, and the person is still
+    lying. Standing needs the shoulders above the ankles as well. Assumes the image is upright
+    (sources apply the container rotation). Lying covers supine and prone: see `lying_face`.
     """
-    axis = body_axis(pose)
-    if axis.length == 0 or math.isnan(axis.length):
+    if pose.landmarks is None:
         return "unknown"
-    tilt = axis.tilt_from_horizontal
-    if tilt <= lying_max_deg:
+    top, bottom = midpoint(pose, "shoulder"), midpoint(pose, "ankle")
+    d = bottom - top
+    if not np.all(np.isfinite(d)) or not np.any(d):
+        return "unknown"
+    angle = float(np.degrees(np.arctan2(abs(d[1]), abs(d[0]))))
+    if angle <= lying_max_deg:
         return "lying"
-    if tilt >= standing_min_deg and axis.shoulder[1] < axis.hip[1]:
+    if angle >= standing_min_deg and top[1] < bottom[1]:
         return "standing"
     return "unknown"
 
