@@ -213,6 +213,7 @@ REAL = {  # clip: (expected tilts, tolerance, bridges to flag)
     "glute_bridge": (0, 0, 7),
     "supine_arm_raises": (0, 0, 0),
     "bent_leg_twist": (0, 0, 0),
+    "standing_squats": (0, 0, 0),
 }
 
 
@@ -236,6 +237,9 @@ def test_real_clips(clip, shared_dir):
     assert abs(report.count - expected) <= tol, report.as_dict()
     flagged = [f for f in report.faults if f.kind == HIPS_OFF_FLOOR]
     assert len(flagged) == bridges
+    if clip == "standing_squats":  # judged as standing, not as zero tilts done well
+        standing = sum(iv.end - iv.start for iv in report.cannot_judge if iv.reason == "not lying down")
+        assert standing > 0.9 * (recording.pose(len(recording) - 1).t - recording.pose(0).t)
     if clip == "pelvic_tilt_side":  # the two whole-body holds (labels: 1.6 s and 1.3 s)
         assert [r.hold for r in report.reps[:2]] == pytest.approx([1.6, 1.3], abs=0.3)
         assert not any(r.met for r in report.reps[:2])

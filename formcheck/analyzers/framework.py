@@ -282,7 +282,11 @@ class ExerciseAnalyzer(Analyzer):
     - `gap`: seconds without a judgeable frame after which an open rep is closed and a new set
       begins (a hold never spans a gap);
     - `rep_voiding_faults`: faults that make a movement *not* a rep of this exercise (a bridge is
-      not a pelvic tilt): a rep overlapping one is dropped and reported under `extra`;
+      not a pelvic tilt): a rep overlapping one, or within `voiding_margin` seconds of it, is
+      dropped and reported under `extra["not_counted"]`; reps are counted that many seconds
+      after they end, so the live count never has to go down;
+    - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for a
+      rep cut by the end of a set or of the video (never seen released);
     - `fault_messages`: the report's words for each fault kind;
     - `cycle_params`: thresholds of the `RepCycle`.
     """
