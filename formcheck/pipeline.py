@@ -58,28 +58,31 @@ def _sinks_for(
     return sinks, outputs
 
 
-def _finish(
+def _run_and_finish(
+    source,
+    estimator,
     session: Session,
-    ended: str | None,
-    *,
-    source_info,
-    model: dict,
+    on_step: Callable[[Frame, PoseFrame, Feedback | None], bool],
     outputs: dict[str, Path],
     report_path: Path,
+    *,
     source_sha256: str | None = None,
-    dropped: int = 0,
 ) -> Outcome:
+    """Drive the stream, then always finish the same way: close the session (outputs renamed
+    into place, partial when it ended early) and write the JSON report."""
     from formcheck.sinks import write_json_atomic
 
+    ended = run_stream(source, estimator.process, session, on_step=on_step)
+    ended = ended or source.ended_reason
     result = session.close(partial=ended is not None, ended_reason=ended)
     outputs = {**outputs, "report": report_path}
     report = build_report(
-        source=source_info,
-        model=model,
+        source=source.info,
+        model=estimator.info(),
         result=result,
         outputs=outputs,
         source_sha256=source_sha256,
-        dropped_frames=dropped,
+        dropped_frames=source.dropped,
     )
     write_json_atomic(report_path, report)
     return Outcome(result=result, report=report, outputs=outputs)
@@ -123,18 +126,12 @@ def analyze_file(
                 progress.update(session.result.frames)
                 return True
 
-            ended = run_stream(source, estimator.process, session, on_step=tick)
-            progress.close()
-            ended = ended or getattr(source, "ended_reason", None)
-            return _finish(
-                session,
-                ended,
-                source_info=info,
-                model=estimator.info(),
-                outputs=outputs,
-                report_path=paths["report"],
-                source_sha256=sha,
-            )
+            try:
+                return _run_and_finish(
+                    source, estimator, session, tick, outputs, paths["report"], source_sha256=sha
+                )
+            finally:
+                progress.close()
 
 
 def _recording_meta(info, sha: str, model: dict, mp_version: str) -> dict:
@@ -216,17 +213,7 @@ def run_live(
                     image = session.last_annotated
                 return show(image)
 
-            ended = run_stream(source, estimator.process, session, on_step=on_step)
-            ended = ended or getattr(source, "ended_reason", None)
-            return _finish(
-                session,
-                ended,
-                source_info=info,
-                model=estimator.info(),
-                outputs=outputs,
-                report_path=paths["report"],
-                dropped=getattr(source, "dropped", 0),
-            )
+            return _run_and_finish(source, estimator, session, on_step, outputs, paths["report"])
 
 
 def _timestamp() -> str:
