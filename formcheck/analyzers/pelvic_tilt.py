@@ -51,6 +51,8 @@ HIPS_OFF_FLOOR = "hips_off_floor"
 NOT_HOOK_LYING = "not in the start position: knees bent, feet on the floor"
 OTHER_MOVEMENT = "moving too much for a pelvic tilt"
 ARMS_MOVING = "arms moving"
+# The measurements a rep reports (at its peak), in the units tilt_features gives them.
+REPORTED = ("thigh_deg", "hip_caudal", "bridge")
 ARM_KEYS = ("wrist_u", "wrist_n", "elbow_u", "elbow_n")
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
@@ -192,7 +194,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         if not f or any(math.isnan(v) for v in f.values()):
             return BODY_NOT_VISIBLE
         t = pose.t
-        values = {k: round(v, 4) for k, v in f.items()}
+        values = {k: round(f[k], 4) for k in REPORTED}
         if f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG:
             self.baseline.reset()
             return Reading(score=math.nan, values=values, cannot_judge=NOT_HOOK_LYING)
