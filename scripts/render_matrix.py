@@ -10,7 +10,8 @@ tests/data/rendered/ (short, low resolution) instead.
     scripts/render_matrix.py --list                        # what would be rendered
     scripts/render_matrix.py --set ci --out tests/data/rendered
 
-Writes DIR/index.json: one row per clip with its parameters and truth file, so a scorer or an
+Writes DIR/index.jsonl (JSON lines, not *.json, so `formcheck eval DIR` does not take it for a
+label file): one row per clip with its parameters and truth file, so a scorer or an
 analyzer's acceptance test can pick clips by exercise, camera, tempo, body or fault. With
 --measure it also runs MediaPipe on each new clip and stores the detection rate and landmark
 error (formcheck.synth.agreement) in the index.
@@ -135,8 +136,13 @@ def main() -> int:
     from formcheck.cli import main as formcheck_main
 
     a.out.mkdir(parents=True, exist_ok=True)
-    index_path = a.out / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    index_path = a.out / "index.jsonl"
+    index = {}
+    if index_path.exists():
+        for line in index_path.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                index[row["name"]] = row
     for k, r in enumerate(rows, 1):
         video = a.out / f"{r['name']}.mp4"
         args = list(r["args"])
@@ -149,7 +155,7 @@ def main() -> int:
             if code:
                 return code
             print(f"    {time.time() - t0:.0f} s", flush=True)
-        row = {key: r.get(key) for key in ("exercise", "camera", "tempo", "body", "fault", "seed")}
+        row = {key: r[key] for key in ("exercise", "camera", "tempo", "body", "fault", "seed") if r.get(key) is not None}
         row.update(video=video.name, truth=f"{r['name']}.truth.json",
                    command=" ".join(["formcheck", "synth", *args, "--out", video.name]))
         if a.measure and "detection_rate" not in index.get(r["name"], {}):
@@ -158,8 +164,8 @@ def main() -> int:
             m = measure(video)
             row.update(detection_rate=round(m.detection_rate, 4), median_error=round(m.median_error, 4))
             print(f"    detected {m.detection_rate:.1%}, error {m.median_error:.3f}", flush=True)
-        index[r["name"]] = {**index.get(r["name"], {}), **row}
-        index_path.write_text(json.dumps(index, indent=1))
+        index[r["name"]] = {"name": r["name"], **index.get(r["name"], {}), **row}
+        index_path.write_text("".join(json.dumps(v) + "\n" for v in index.values()))
     return 0
 
 

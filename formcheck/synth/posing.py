@@ -17,7 +17,6 @@ turned into per-bone world rotations here:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +28,7 @@ if TYPE_CHECKING:  # the body (torch, anny) is only needed by whoever builds a L
 
 MAT_TOP = 0.012  # metres: the mat's thickness; bodies rest on it.
 NEUTRAL_ARCH = 6.0  # degrees of anterior pelvic tilt in neutral supine lying
+HANDS_AHEAD_M = 0.06  # prone press-up: hands this far ahead of the shoulders at the top
 
 LUMBAR = ("spine05", "spine04", "spine03", "spine02")
 PELVIS = ("root", "pelvis.L", "pelvis.R")
@@ -111,10 +111,6 @@ class LyingPoser:
         self.forearm = float(np.linalg.norm(b.segment("lowerarm01.L", "wrist.L")))
         foot = b.vertices_of(("foot.L", "toe"))
         self.ankle_above_sole = float(b.head("foot.L")[2] - foot[:, 2].min())
-        self.ankle_to_heel_back = float(foot[:, 1].max() - b.head("foot.L")[1])
-        self.ankle_above_instep = float(foot[:, 1].min())  # used prone (front of the foot)
-        # The wrist bone's head sits about this far above a hand lying on the mat.
-        self.wrist_above_palm = 0.03
         rng = rng or np.random.default_rng(0)
         # Per-person natural variation: how wide the feet sit, how far out the arms rest.
         self.foot_spread = 0.01 * rng.uniform(-1, 1)
@@ -123,15 +119,11 @@ class LyingPoser:
         self._neutral = self._neutral_anchor()
 
     # -- anchors ------------------------------------------------------------------------------
-    def _lying_pose(self) -> Pose:
-        return Pose({name: self.base for name in ("root",)}, np.zeros(3))
-
     def _neutral_anchor(self) -> dict[str, np.ndarray]:
         """Root height so that the body rests on the mat, and the fixed contact points."""
         b = self.body
-        pose = self._lying_pose()
+        pose = Pose({"root": self.base}, np.zeros(3))
         G = self.base
-        verts = (G @ b.rest_vertices.T).T
         trunk = b.vertices_of(("spine", "pelvis", "root", "clavicle", "shoulder"))
         trunk_w = (G @ trunk.T).T
         root = np.array([0.0, 0.0, MAT_TOP - trunk_w[:, 2].min()])
@@ -141,7 +133,6 @@ class LyingPoser:
         # among the pelvis's vertices.
         pelvis_v = (G @ b.vertices_of(("pelvis", "root")).T).T + root
         contact = pelvis_v[np.argmin(pelvis_v[:, 2])]
-        del verts
         return {"root": root, "spine01": heads["spine01"], "contact": contact,
                 "contact_rest": np.linalg.solve(G, contact - root) + b.head("root")}
 
@@ -241,7 +232,6 @@ class LyingPoser:
             hip = heads[f"upperleg01.{side}"]
             ankle = self._ankle_target(side)
             pole = rot("x", -s.knee_drop) @ np.array([0, 0, 1.0])
-            pole = pole + np.array([0.0, 0.0, 0.0])
             knee, reached = two_joint(hip, ankle, self.thigh, self.shank, pole)
             self._set_limb(pose, heads, side, "leg", knee, reached, base)
             foot_roll = rot("x", -0.35 * s.knee_drop)  # feet roll onto their edges a little
@@ -278,7 +268,6 @@ class LyingPoser:
         y = hip0[1] * 0.6 + _side_sign(side) * self.foot_spread
         dy = y - hip0[1]
         dx = np.sqrt(max(d**2 - dz**2 - dy**2, 0.01))
-        del b
         return np.array([hip0[0] + dx, y, z])
 
     def _hook_hip(self, side: str) -> np.ndarray:
@@ -307,7 +296,7 @@ class LyingPoser:
             self._hands = self._hand_targets()
         reach = self._arm_reach(s.press, s.top_elbow)
         lift = s.hip_lift
-        lo, hi = 0.0, 60.0
+        lo, hi = 0.0, 80.0
         for _ in range(30):
             mid = 0.5 * (lo + hi)
             pose = self._prone_trunk(mid, lift)
@@ -390,30 +379,30 @@ class LyingPoser:
         return start + (full - start) * float(np.clip(press, 0.0, 1.0))
 
     def _hand_targets(self) -> dict[str, np.ndarray]:
-        """Hands flat on the mat where the shoulders are at the top of a full press-up."""
+        """Hands flat on the mat under the shoulders (HANDS_AHEAD_M ahead of them) where the
+        shoulders are at the top of a full press-up, arms straight: the trunk rises as far as
+        the person's arm length needs."""
         b = self.body
         reach = float(np.sqrt(self.upperarm**2 + self.forearm**2
                               - 2 * self.upperarm * self.forearm * np.cos(np.radians(175.0))))
-        hands = {}
-        xs = None
-        for _ in range(3):
-            lo, hi = 0.0, 70.0
-            for _ in range(30):
-                mid = 0.5 * (lo + hi)
-                sh = b.heads(self._prone_trunk(mid, 0.0))["upperarm01.L"]
-                if sh[2] - MAT_TOP - 0.03 < reach:
-                    lo = mid
-                else:
-                    hi = mid
-            top = b.heads(self._prone_trunk(lo, 0.0))
-            xs = top
-        assert xs is not None
-        neutral = b.heads(self._prone_trunk(0.0, 0.0))
+        palm = MAT_TOP + 0.03
+        height = np.sqrt(reach**2 - HANDS_AHEAD_M**2)
+
+        def shoulder(angle: float) -> dict[str, np.ndarray]:
+            return b.heads(self._prone_trunk(angle, 0.0))
+
+        lo, hi = 0.0, 80.0
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            if shoulder(mid)["upperarm01.L"][2] - palm < height:
+                lo = mid
+            else:
+                hi = mid
+        at_top = shoulder(lo)
+        neutral = shoulder(0.0)
         self._knees = {side: neutral[f"lowerleg01.{side}"] for side in ("L", "R")}
-        for side in ("L", "R"):
-            sh = xs[f"upperarm01.{side}"]
-            hands[side] = np.array([sh[0] - 0.02, sh[1], MAT_TOP + 0.03])
-        return hands
+        return {side: np.array([at_top[f"upperarm01.{side}"][0] - HANDS_AHEAD_M,
+                                at_top[f"upperarm01.{side}"][1], palm]) for side in ("L", "R")}
 
 
 def _rotvec(R: np.ndarray) -> np.ndarray:
@@ -429,7 +418,3 @@ def _from_rotvec(v: np.ndarray) -> np.ndarray:
     if angle < 1e-12:
         return np.eye(3)
     return rot(v / angle, np.degrees(angle))
-
-
-def with_state(state: LyingState, **changes: float) -> LyingState:
-    return replace(state, **changes)

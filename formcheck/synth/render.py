@@ -40,12 +40,13 @@ class CameraSpec:
 def camera_spec(name: str, prone: bool, body_length: float) -> CameraSpec:
     """The four placements the issue names. The person lies along x, head toward -x, centred
     near x = 0.1; the side cameras stand on the -y side (the person's right when supine)."""
-    mid = 0.05 if not prone else 0.15
+    mid = 0.05 if not prone else 0.1
     dist = 1.4 * body_length + 0.1
+    up = 0.0 if not prone else 0.12  # a press-up rises: keep the head in frame at the top
     if name == "side":
-        return CameraSpec(name, (mid, -dist, 0.30), (mid, 0.0, 0.22), 52.0)
+        return CameraSpec(name, (mid, -dist, 0.30 + up), (mid, 0.0, 0.22 + up), 52.0)
     if name == "side-raised":
-        return CameraSpec(name, (mid, -dist, 1.05), (mid, 0.0, 0.15), 52.0)
+        return CameraSpec(name, (mid, -dist, 1.05 + up), (mid, 0.0, 0.15 + up), 52.0)
     if name == "oblique":
         a = np.radians(40.0)
         return CameraSpec(name, (mid + dist * np.sin(a), -dist * np.cos(a), 0.85),
