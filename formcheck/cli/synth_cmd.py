@@ -138,12 +138,10 @@ def check_args(args: argparse.Namespace):
         raise UserError(f"--out must name an .mp4 file, got {args.out}")
     if out.is_dir():
         raise UserError(f"--out {args.out} is a directory; name an .mp4 file")
-    if not out.parent.exists() if str(out.parent) else False:
+    if not out.parent.is_dir():
         raise UserError(f"--out {args.out}: folder {out.parent} does not exist")
-    if out.parent.exists() and not _writable(out.parent):
+    if not _writable(out.parent):
         raise UserError(f"--out {args.out}: folder {out.parent} is not writable")
-    # Imported here, not at module level: the script module is pure numpy (plus formcheck.synth's
-    # posing dataclass), which stays light.
     return dict(exercise=args.exercise, reps=args.reps, hold=holds, tempo=tempo,
                 range_deg=args.range_deg, order=order, fault=args.fault, fault_reps=fault_reps,
                 rest=args.rest, lead_in=args.lead_in, duration=args.duration,
