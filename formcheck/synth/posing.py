@@ -236,10 +236,10 @@ class LyingPoser:
             self._set_limb(pose, heads, side, "leg", knee, reached, base)
             foot_roll = rot("x", -0.35 * s.knee_drop)  # feet roll onto their edges a little
             pose.rotations[f"foot.{side}"] = foot_roll @ FOOT_FLAT
-        # Arms by the sides, palms down, on the mat.
+        # Arms by the sides on the mat, hands on their edges (thumbs up), a little out from the body.
         heads = b.heads(pose)
         for side in ("L", "R"):
-            sgn = _side_sign(side) * (1 if not self.prone else -1)
+            sgn = _side_sign(side)
             shoulder = heads[f"upperarm01.{side}"]
             out = np.radians(self.arm_out)
             reach = self.upperarm + self.forearm
