@@ -54,6 +54,8 @@ ARMS_MOVING = "arms moving"
 # The measurements a rep reports (at its peak), in the units tilt_features gives them.
 REPORTED = ("thigh_deg", "hip_caudal", "bridge")
 ARM_KEYS = ("wrist_u", "wrist_n", "elbow_u", "elbow_n")
+KNEE_KEYS = ("knee_u", "knee_n")
+KNEES_MOVING = "knees moving: not a pelvic tilt"
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
 BODY = tuple(
@@ -70,7 +72,11 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
       the feet) measured from the ankle, in torso lengths; the feet stay planted, so this shows
       the pelvis sliding as it rotates (about 0.02-0.03 in a tilt);
     - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (about 0
-      lying flat, 0.3-0.5 in a bridge).
+      lying flat, 0.3-0.5 in a bridge);
+    - `knee_u`, `knee_n`: where the knee lies from the planted ankle, along and across the
+      shoulder->ankle line, in torso lengths. A tilt barely moves the knee over the foot (0.02
+      on the real clip, at most 0.04 on rendered bodies); knees dropping to a side (a trunk
+      rotation) or lifting move it 0.15-0.25.
     """
     sh, hip, knee, ankle = pose.pixels([joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")])
     axis = hip - sh
@@ -80,6 +86,10 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     u = axis / torso
     n = np.array([u[1], -u[0]])
     wrist, elbow = pose.pixels([joint("wrist", side), joint("elbow", side)])
+    leg = ankle - sh
+    leg_len = float(np.linalg.norm(leg))
+    lu = leg / leg_len if leg_len > 0 else u
+    ln = np.array([lu[1], -lu[0]])
     return {
         "thigh_deg": angle_deg(sh, hip, knee),
         "hip_caudal": float(np.dot(hip - ankle, u)) / torso,
@@ -87,6 +97,7 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
         # where the arm lies in the body's frame (torso lengths from the shoulder)
         "wrist_u": float(np.dot(wrist - sh, u)) / torso, "wrist_n": float(np.dot(wrist - sh, n)) / torso,
         "elbow_u": float(np.dot(elbow - sh, u)) / torso, "elbow_n": float(np.dot(elbow - sh, n)) / torso,
+        "knee_u": float(np.dot(knee - ankle, lu)) / torso, "knee_n": float(np.dot(knee - ankle, ln)) / torso,
     }
 
 
@@ -124,6 +135,13 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     MAX_DEVIATION: ClassVar[float] = 12.0
     GLITCH_SECONDS: ClassVar[float] = 0.2  # shorter excursions beyond it are landmark glitches
     ARM_MOVE: ClassVar[float] = 0.12  # torso lengths a wrist or elbow moves: the arms moved
+    # Torso lengths the knee may leave its neutral place over the foot: a tilt moves it <= 0.04
+    # (real and rendered, see tilt_features), a knee drop or lift 0.15 and more.
+    KNEE_MOVE: ClassVar[float] = 0.1
+    KNEE_DRIFT: ClassVar[float] = 0.02  # calibration: the knee still to this (torso lengths)
+    # The neutral follows slow drift only from frames with every feature within this many
+    # full tilts of it.
+    NEUTRAL_BAND: ClassVar[float] = 0.2
     # Hook-lying: feet on the floor (the hip not far below the shoulder-ankle line, i.e. the
     # ankles not lifted) and the thigh at a bent-knee angle to the trunk.
     FEET_UP_BELOW: ClassVar[float] = -0.15
@@ -151,7 +169,9 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
 
     def new_set(self) -> None:
         full = np.abs(np.array(list(self.FULL_TILT.values())))
-        self.baseline = Baseline(window=4.0, settle=1.0, max_drift=self.CALIBRATION_DRIFT * full)
+        # The neutral holds the tilt features and, after them, where the knee lies over the foot.
+        drift = np.concatenate([self.CALIBRATION_DRIFT * full, [self.KNEE_DRIFT] * len(KNEE_KEYS)])
+        self.baseline = Baseline(window=4.0, settle=1.0, max_drift=drift)
         self.smooth = make_filter(self.smoothing[0], **self.smoothing[1])
         self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         self.noisy = Hysteresis(self.MAX_NOISE, 0.75 * self.MAX_NOISE, dwell_on=0.3)
@@ -162,6 +182,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self._first_t: float | None = None  # first frame measured in this set
         self._wild_since: float | None = None  # since when the features are far off
         self._arms_at: np.ndarray | None = None  # where the arms lay when last still
+        self._knees_since: float | None = None  # since when the knees are far from neutral
         self._arms_since: float | None = None  # since when they are elsewhere
 
     def _near_side(self, pose: PoseFrame) -> str:
@@ -214,12 +235,15 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         keys = list(self.FULL_TILT)
         vec = np.asarray(self.smooth(t, np.array([f[k] for k in keys])))
         full = np.array([self.FULL_TILT[k] for k in keys])
+        knee = np.array([f[k] for k in KNEE_KEYS])
+        both = np.concatenate([vec, knee])  # what the baseline learns
+        nk = len(keys)
         if self._first_t is None:
             self._first_t = t
         if not self.baseline.ready:
             if not self.bridge.active and t - self._first_t >= self.TRACKER_WARMUP:
-                self.baseline.update(t, vec)
-            jitter = self.baseline.noise / np.abs(full)
+                self.baseline.update(t, both)
+            jitter = self.baseline.noise[:nk] / np.abs(full)
             if np.all(np.isfinite(jitter)):
                 self.noisy.update(t, float(np.max(jitter)))
             reason = BELOW_NOISE if self.noisy.active else None
@@ -241,7 +265,22 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             self.cycle.cut()
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
                            cannot_judge=ARMS_MOVING)
-        dev = (vec - self.baseline.value) / full
+        neutral = self.baseline.value
+        dev = (vec - neutral[:nk]) / full
+        knees_moved = bool(np.linalg.norm(knee - neutral[nk:]) > self.KNEE_MOVE)
+        if knees_moved and self._knees_since is None:
+            self._knees_since = t
+        elif not knees_moved:
+            self._knees_since = None
+        if knees_moved and t - self._knees_since >= self.GLITCH_SECONDS:
+            # The knees left their place over the feet (dropped to a side, lifted): that is
+            # another exercise (a trunk rotation), and it swings the thigh angle and the hip
+            # landmark like many tilts. Nothing in progress is a tilt; the neutral is learned
+            # again once the legs are still.
+            self.baseline.reset()
+            self.cycle.cut()
+            return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
+                           cannot_judge=KNEES_MOVING)
         wild = bool(np.max(np.abs(dev)) > self.MAX_DEVIATION)
         if wild and self._wild_since is None:
             self._wild_since = t
@@ -260,16 +299,18 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         # Holds are timed on the mean of both features: the score (a minimum) saturates on the
         # weaker one and blurs when the position is reached or left.
         timing = float(sign * np.mean(dev))
-        noise = float(np.max(self.baseline.noise / np.abs(full)))
+        noise = float(np.max(self.baseline.noise[:nk] / np.abs(full)))
         values.update(tilt_score=round(score, 3), noise=round(noise, 3), polarity=float(sign))
         if self.cycle.current is None and not self.cycle.starting and not self.bridge.active:
             # At rest near neutral (either way round): follow slow drift. A lasting shift off
             # neutral that is not a tilt (a partial return, a tilt the other way) is not
             # learned, so coming back from it is not a tilt; after REBASE_AFTER s of it the
             # neutral is learned again from a still second.
-            up, down = float(np.min(dev)), float(np.min(-dev))
-            if self._rest_seen is None or max(up, down) < self.cycle.off:
-                self.baseline.update(t, vec)
+            # Learned only when every feature is near neutral: a shift in one feature alone
+            # (what a tilt is on some bodies) learned frame by frame would ratchet the neutral
+            # into the tilt before the score reached it.
+            if self._rest_seen is None or float(np.max(np.abs(dev))) < self.NEUTRAL_BAND:
+                self.baseline.update(t, both)
                 self._rest_seen = t
             elif t - self._rest_seen > self.REBASE_AFTER:
                 self.baseline.reset()
