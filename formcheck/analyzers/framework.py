@@ -115,6 +115,7 @@ class RepInProgress:
     values_at_peak: dict[str, float] = field(default_factory=dict)
     peak: float = -math.inf
     reached: float | None = None  # live: when the score first reached the held level
+    plateau: float = 0.0  # median of the scores above half the highest so far
     end: float | None = None  # when the release crossed back to neutral (samples may go on)
 
     def add(self, t: float, score: float, values: dict[str, float]) -> None:
@@ -135,12 +136,16 @@ class RepCycle:
     The hold is measured afterwards on the rep's own samples, with `lookback` seconds before its
     start to see the whole rise (`hold_of`). Live, the timer runs from the first sample at or
     above `reach`; a movement that never reaches `reach` (a twitch off neutral) is not a rep.
+    With `follow` > 0, once a rep has been seen the next must rise above `follow` x its plateau
+    (and at least `on`): after a person has shown their range, a drift or an incomplete return
+    a fraction of it high is not another rep. `reset` forgets it (a new set, a new neutral).
     """
 
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
                  hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
-                 lookback: float = 2.0) -> None:
+                 lookback: float = 2.0, follow: float = 0.0) -> None:
         self.switch = Hysteresis(on, off, dwell)
+        self.on, self.follow = on, follow
         self.off, self.release, self.lookback = off, release, lookback
         self.hold_level, self.reach = hold_level, reach
         self.current: RepInProgress | None = None
@@ -149,6 +154,7 @@ class RepCycle:
     def reset(self) -> None:
         self.switch.reset()
         self.switch.off = self.off
+        self.switch.on = self.on
         self.current = None
         self._history.clear()
 
@@ -178,6 +184,7 @@ class RepCycle:
                 cur.reached = t
             levels = np.array(cur.levels)
             plateau = float(np.median(levels[levels >= 0.5 * levels.max()]))
+            cur.plateau = plateau
             self.switch.off = max(self.off, self.release * plateau)
             return None
         self._history.append((t, timed))
@@ -191,6 +198,7 @@ class RepCycle:
                     done.add(ts, sc, {})
             self.current = None
             self.switch.off = self.off
+            self.switch.on = max(self.on, self.follow * done.plateau)
             return done
         return None
 

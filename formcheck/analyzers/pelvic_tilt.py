@@ -56,6 +56,7 @@ REPORTED = ("thigh_deg", "hip_caudal", "bridge")
 ARM_KEYS = ("wrist_u", "wrist_n", "elbow_u", "elbow_n")
 KNEE_KEYS = ("knee_u", "knee_n")
 KNEES_MOVING = "knees moving: not a pelvic tilt"
+KNEES_OFF = "knees_off_start"
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
 BODY = tuple(
@@ -108,11 +109,16 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     name: ClassVar[str] = "pelvic_tilt"
     title: ClassVar[str] = "Pelvic tilt"
     default_prescription: ClassVar[Prescription] = Prescription(reps=10, hold=3.0, hold_max=5.0)
-    rep_voiding_faults = frozenset({HIPS_OFF_FLOOR})
+    rep_voiding_faults = frozenset({HIPS_OFF_FLOOR, KNEES_OFF})
     voiding_margin = 1.0  # the way into or out of a bridge passes through a tilt
     min_hold = 0.5  # under half a second "held" cannot be told from landmark jitter
-    fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)"}
-    cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45}
+    fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)",
+                      KNEES_OFF: "knees moved off the start position (not a tilt)"}
+    # Starts at 0.4 of a real-clip tilt (rendered bodies show 0.5-0.8 of one); once a tilt has
+    # been seen, the next must reach half its plateau: MediaPipe's landmarks often settle a
+    # quarter of a tilt off neutral after a release, which must not start another.
+    cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
+                    "follow": 0.3}
     # Extra smoothing of the features. None by default: measured on real clips, MediaPipe's
     # VIDEO-mode output already jitters ~40x less than a tilt moves (see the module docstring);
     # e.g. ("one_euro", {"min_cutoff": 1.0, "beta": 0.0}) for a noisy source.
@@ -147,6 +153,9 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # (real and rendered, see tilt_features), a knee drop or lift 0.15 and more.
     KNEE_MOVE: ClassVar[float] = 0.1
     KNEE_DRIFT: ClassVar[float] = 0.02  # calibration: the knee still to this (torso lengths)
+    # Seconds the knees must stay away from the start position before it is learned again
+    # (longer than a trunk-rotation hold, 10-15 s).
+    KNEE_REHOME: ClassVar[float] = 20.0
     # The neutral follows slow drift only from frames with every feature within this many
     # full tilts of it.
     NEUTRAL_BAND: ClassVar[float] = 0.2
@@ -190,7 +199,12 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self._first_t: float | None = None  # first frame measured in this set
         self._wild_since: float | None = None  # since when the features are far off
         self._arms_at: np.ndarray | None = None  # where the arms lay when last still
-        self._knees_since: float | None = None  # since when the knees are far from neutral
+        self._knees_since: float | None = None  # since when the knees are far from home
+        # Where the knees lay over the feet at the set's first calibration: the start position.
+        # Relearning the neutral does not move it (a knee drop held still would otherwise
+        # become the neutral and its settling be read as tilts), only KNEE_REHOME s elsewhere.
+        self._knee_home: np.ndarray | None = None
+        self._knee_fault_on: frozenset[str] = frozenset()
         self._prev: tuple[float, np.ndarray] | None = None  # last frame's tilt features
         self._glitch_at: float | None = None  # last landmark jump no body can make in a frame
         self._arms_since: float | None = None  # since when they are elsewhere
@@ -250,6 +264,32 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         nk = len(keys)
         if self._first_t is None:
             self._first_t = t
+        # (Knees moving while the hips rise are a bridge in the making: the bridge's own fault.)
+        knees_moved = (self._knee_home is not None and not self.bridge.active
+                       and f["bridge"] < self.BRIDGE_OFF
+                       and bool(np.linalg.norm(knee - self._knee_home) > self.KNEE_MOVE))
+        if knees_moved and self._knees_since is None:
+            self._knees_since = t
+        elif not knees_moved:
+            self._knees_since = None
+        if self._knees_since is not None and t - self._knees_since >= self.KNEE_REHOME:
+            self._knee_home = None  # the feet were placed elsewhere: a new start position
+            self._knees_since = None
+        if self._knees_since is not None and t - self._knees_since >= self.GLITCH_SECONDS:
+            # The knees left the start position over the feet (dropped to a side, lifted): that
+            # is another movement (a trunk rotation), whose first degrees swing the thigh angle
+            # and the hip landmark like a tilt. A fault that voids any tilt it touches (even
+            # one that ended just before: `voiding_margin`); the neutral is learned again.
+            if KNEES_OFF not in self._knee_fault_on:
+                edges[KNEES_OFF] = self._knees_since
+                self._knee_fault_on = frozenset({KNEES_OFF})
+            self.baseline.reset()
+            self.cycle.cut()
+            return Reading(score=math.nan, faults=faults | self._knee_fault_on, fault_edges=edges,
+                           values=values, cannot_judge=KNEES_MOVING)
+        if self._knee_fault_on:
+            edges[KNEES_OFF] = t
+            self._knee_fault_on = frozenset()
         if not self.baseline.ready:
             if not self.bridge.active and t - self._first_t >= self.TRACKER_WARMUP:
                 self.baseline.update(t, both)
@@ -279,30 +319,17 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         if prev is not None and t - prev[0] <= self.GLITCH_FRAME_GAP:
             if float(np.max(np.abs(vec - prev[1]) / np.abs(full))) > self.GLITCH_STEP:
                 self._glitch_at = t
-        if (self._glitch_at is not None and t - self._glitch_at < self.GLITCH_RECOVERY
-                and self.cycle.current is None):
-            # The landmarks jumped by several tilts between two frames (a frame the tracker got
-            # wrong) and MediaPipe's smoothing takes about a second to forget it: the decaying
-            # tail looks like a tilt held and released. No tilt starts, and nothing is learned,
-            # until it has passed. (A hold already under way goes on: its timing is robust to
-            # a few bad frames.)
-            return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values)
+        # The landmarks jumped by several tilts between two frames (a frame the tracker got
+        # wrong) and MediaPipe's smoothing takes about a second to forget it: the decaying tail
+        # looks like a tilt held and released. No tilt starts, and nothing is learned, until it
+        # has passed; the frames still show the hold timing where a tilt rises meanwhile. (A
+        # hold already under way goes on: its timing is robust to a few bad frames.)
+        recovering = (self._glitch_at is not None and t - self._glitch_at < self.GLITCH_RECOVERY
+                      and self.cycle.current is None)
         neutral = self.baseline.value
         dev = (vec - neutral[:nk]) / full
-        knees_moved = bool(np.linalg.norm(knee - neutral[nk:]) > self.KNEE_MOVE)
-        if knees_moved and self._knees_since is None:
-            self._knees_since = t
-        elif not knees_moved:
-            self._knees_since = None
-        if knees_moved and t - self._knees_since >= self.GLITCH_SECONDS:
-            # The knees left their place over the feet (dropped to a side, lifted): that is
-            # another exercise (a trunk rotation), and it swings the thigh angle and the hip
-            # landmark like many tilts. Nothing in progress is a tilt; the neutral is learned
-            # again once the legs are still.
-            self.baseline.reset()
-            self.cycle.cut()
-            return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values,
-                           cannot_judge=KNEES_MOVING)
+        if self._knee_home is None:
+            self._knee_home = neutral[nk:].copy()
         wild = bool(np.max(np.abs(dev)) > self.MAX_DEVIATION)
         if wild and self._wild_since is None:
             self._wild_since = t
@@ -323,6 +350,9 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         timing = float(sign * np.mean(dev))
         noise = float(np.max(self.baseline.noise[:nk] / np.abs(full)))
         values.update(tilt_score=round(score, 3), noise=round(noise, 3), polarity=float(sign))
+        if recovering:
+            return Reading(score=min(score, 0.0), faults=faults, fault_edges=edges, values=values,
+                           timing=timing)
         if self.cycle.current is None and not self.cycle.starting and not self.bridge.active:
             # At rest near neutral (either way round): follow slow drift. A lasting shift off
             # neutral that is not a tilt (a partial return, a tilt the other way) is not
