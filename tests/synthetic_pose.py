@@ -28,11 +28,14 @@ def _rot(v: np.ndarray, deg: float) -> np.ndarray:
 
 
 def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: float = 1.0,
-                 hip_shift_per_tilt: float = 0.015, arms_up: float = 0.0) -> dict[L, np.ndarray]:
+                 hip_shift_per_tilt: float = 0.015, arms_up: float = 0.0,
+                 knee_drop: float = 0.0) -> dict[L, np.ndarray]:
     """Joint pixels (scale 1, origin at the hip) of a right-side view, head to image-left.
 
     `tilt` 1 = a full posterior pelvic tilt; `bridge` 1 = hips raised 0.5 torso lengths;
-    `arms_up` 1 = the arms raised overhead (0 = by the sides).
+    `arms_up` 1 = the arms raised overhead (0 = by the sides); `knee_drop` 1 = the knees
+    dropped to a side (a trunk rotation): seen from the side the knee sinks toward the floor
+    by 0.25 torso lengths over the planted feet.
     """
     hip = np.array([0.0, 0.0])
     hip = hip + np.array([hip_shift_per_tilt * TORSO * tilt, 0.0])  # slides toward the feet
@@ -52,6 +55,7 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
     if knee[1] > base[1]:
         knee = base - h * perp
     knee = hip + _rot(knee - hip, thigh_deg_per_tilt * tilt)
+    knee = knee + np.array([0.03, 0.25]) * TORSO * knee_drop
     pts = {
         L.RIGHT_SHOULDER: shoulder, L.RIGHT_HIP: hip, L.RIGHT_KNEE: knee, L.RIGHT_ANKLE: ankle,
         L.RIGHT_HEEL: ankle + [-8, 6], L.RIGHT_FOOT_INDEX: ankle + [25, 6],
@@ -127,14 +131,22 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
             fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.1, seed: int = 0,
             scale: float = 1.0, present: Callable[[float], bool] | None = None,
             jitter: float = 0.0, drop: float = 0.0, polarity: float = 1.0,
-            arm_raises: list[tuple[float, float]] = (), hand_push: float = 0.0) -> Iterator[PoseFrame]:
+            arm_raises: list[tuple[float, float]] = (), hand_push: float = 0.0,
+            knee_drops: list[tuple[float, float]] = (), knee_push: float = 0.0,
+            thigh_deg_per_tilt: float = 1.0, hip_shift_per_tilt: float = 0.015,
+            glitches: list[float] = ()) -> Iterator[PoseFrame]:
     """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.
 
     `jitter` (s) perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
     `polarity` -1 draws each tilt the other way round (hip toward the head, trunk-thigh angle
     opening), as rendered bodies move. `arm_raises` are (start, hold) of the arms going overhead;
     `hand_push` moves the hip landmark like that many tilts while the arms move (a hand passing
-    the hip disturbs MediaPipe's hip, as on supine_arm_raises).
+    the hip disturbs MediaPipe's hip, as on supine_arm_raises). `knee_drops` are (start, hold)
+    of the knees dropping to a side over 1 s; `knee_push` adds that many tilts while they start
+    to move (a knee drop's first degrees swing the pelvis like a tilt). `thigh_deg_per_tilt` and
+    `hip_shift_per_tilt` set how a tilt shows (0 = not at all in that feature, as on some
+    rendered bodies). `glitches` are times of a one-frame landmark jump of 8 tilts whose tail
+    (1.2 tilts for 0.6 s) the tracker's smoothing forgets over about a second (rendered clips).
     """
     rng = np.random.default_rng(seed)
     n = int(duration * fps)
@@ -153,8 +165,15 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
         bridge = sum(trapezoid(t, s, h, ramp) for s, h in bridges)
         arms = sum(trapezoid(t, s, h, 1.0) for s, h in arm_raises)
         tilt += hand_push * min(arms, 1.0)
-        yield to_pose(t, lying_points(tilt=tilt, bridge=bridge, arms_up=arms), scale=scale,
-                      noise_px=noise_px, rng=rng)
+        knees = sum(trapezoid(t, s, h, 1.0) for s, h in knee_drops)
+        tilt += knee_push * min(3.0 * knees, 1.0)
+        # the jump frame, then a tail forgotten over about a second
+        tilt += sum((8.0 if t - g < 1.0 / fps else 1.2 * min(1.0, math.exp(-(t - g - 0.6) / 0.3)))
+                    for g in glitches if t >= g)
+        yield to_pose(t, lying_points(tilt=tilt, bridge=bridge, arms_up=arms, knee_drop=knees,
+                                      thigh_deg_per_tilt=thigh_deg_per_tilt,
+                                      hip_shift_per_tilt=hip_shift_per_tilt),
+                      scale=scale, noise_px=noise_px, rng=rng)
 
 
 def standing_session(duration: float, fps: float = 30.0, seed: int = 0) -> Iterator[PoseFrame]:

@@ -243,3 +243,76 @@ def test_real_clips(clip, shared_dir):
     if clip == "pelvic_tilt_side":  # the two whole-body holds (labels: 1.6 s and 1.3 s)
         assert [r.hold for r in report.reps[:2]] == pytest.approx([1.6, 1.3], abs=0.3)
         assert not any(r.met for r in report.reps[:2])
+
+
+# --- what a tilt is not, and tilts that show in one feature only -------------------------------
+
+def test_knee_drop_is_not_a_tilt_and_voids_what_it_touches():
+    """A trunk-rotation knee drop (samples/trunk_rotation_side): its first degrees swing the hip
+    and thigh like a tilt held ~1 s, then the knees sink. No tilt; a knees_off_start fault."""
+    report, feedback = run(session(24.0, knee_drops=[(4.0, 4.0), (13.0, 4.0)], knee_push=1.5))
+    assert report.count == 0, report.as_dict()
+    assert [f.kind for f in report.faults] == ["knees_off_start", "knees_off_start"]
+    assert any(fb.cannot_judge == "knees moving: not a pelvic tilt" for _, fb in feedback)
+    # The knees back in place, a tilt is seen again.
+    report, _ = run(session(24.0, knee_drops=[(3.0, 3.0)], knee_push=1.5, tilts=[(14.0, 3.2)]))
+    assert report.count == 1 and report.reps[0].hold == pytest.approx(3.2, abs=0.3)
+
+
+def test_a_knee_drop_held_still_never_becomes_the_neutral():
+    """Knees held down for 10 s (a trunk-rotation hold): the pelvis settling then is no tilt."""
+    frames = []
+    for f in session(22.0, knee_drops=[(3.0, 10.0)], seed=5):
+        t = f.t
+        settle = 1.0 if 7.0 <= t <= 10.0 else 0.0  # the pelvis shifts like a tilt, knees down
+        knees = _trap(t, 3.0, 10.0, 1.0)
+        frames.append(to_pose(t, lying_points(tilt=settle, knee_drop=knees)))
+    report, _ = run(frames)
+    assert report.count == 0, report.as_dict()
+
+
+@pytest.mark.parametrize("thigh, hip", [(0.0, 0.015), (-1.2, 0.0), (0.4, 0.006)])
+def test_a_tilt_shown_by_one_feature_alone_is_counted(thigh, hip):
+    """Rendered bodies show a tilt in the hip's slide only, in the thigh angle only (opening),
+    or weakly in both (half a real-clip tilt, as the woman body in ci_pelvic_tilt_side): each
+    counts and is timed."""
+    holds = [(4.0, 3.5), (11.0, 1.5), (17.0, 3.5)]
+    report, _ = run(session(24.0, tilts=holds, thigh_deg_per_tilt=thigh, hip_shift_per_tilt=hip))
+    assert report.count == 3, report.as_dict()
+    assert [r.hold for r in report.reps] == pytest.approx([h for _, h in holds], abs=0.3)
+    assert [r.met for r in report.reps] == [True, False, True]
+
+
+def test_features_moving_against_each_other_are_not_a_tilt():
+    """The hip sliding one way while the angle moves a full tilt the other way is no tilt."""
+    report, _ = run(session(16.0, tilts=[(4.0, 3.0)], thigh_deg_per_tilt=-2.5, hip_shift_per_tilt=0.02))
+    assert report.count == 0, report.as_dict()
+
+
+def test_a_landmark_glitch_and_its_smoothed_tail_are_not_a_tilt():
+    """One frame jumps 8 tilts and decays over ~1 s (rendered clips): nothing counted; a tilt
+    starting right after a glitch is still counted and timed."""
+    report, _ = run(session(16.0, glitches=[4.0, 9.0]))
+    assert report.count == 0, report.as_dict()
+    report, _ = run(session(20.0, glitches=[4.0], tilts=[(10.0, 3.0)]))
+    assert report.count == 1 and report.reps[0].hold == pytest.approx(3.0, abs=0.3)
+
+
+def test_a_partial_return_after_a_tilt_does_not_start_another():
+    """MediaPipe often settles a quarter of a tilt off neutral after a release (rendered slow
+    clips): that lingering offset is not another tilt, while the next full tilt is."""
+    def level(t):
+        lvl = 2.0 * _trap(t, 4.0, 3.0, 0.8) + 2.0 * _trap(t, 16.0, 3.0, 0.8)
+        if 8.6 <= t < 15.0:
+            lvl += 0.5  # the partial return lingers
+        return lvl
+
+    frames = [to_pose(f.t, lying_points(tilt=level(f.t))) for f in session(24.0)]
+    report, _ = run(frames)
+    assert report.count == 2, report.as_dict()
+
+
+def _trap(t: float, start: float, hold: float, ramp: float) -> float:
+    from synthetic_pose import trapezoid
+
+    return trapezoid(t, start, hold, ramp)

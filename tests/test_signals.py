@@ -252,3 +252,26 @@ def test_rep_cycle_twitch_is_not_a_rep():
     finished = [cyc.update(i / 30, 0.7 if 30 <= i < 60 else 0.0, None, {}) for i in range(120)]
     reps = [r for r in finished if r]
     assert len(reps) == 1 and cyc.hold_of(reps[0]) is None  # moved, never reached the position
+
+
+def test_rep_cycle_follow_raises_the_start_level_to_a_fraction_of_the_last_plateau():
+    """After a rep with plateau 2, a lingering 0.5 is no rep when follow=0.3 (start at 0.6), is
+    one without; a reset (new set, new neutral) forgets the raised level."""
+    def feed(cycle, pieces):
+        done, t = [], 0.0
+        for level, seconds in pieces:
+            for _ in range(int(seconds * 30)):
+                t += 1 / 30
+                r = cycle.update(t, level, None, {})
+                if r is not None:
+                    done.append(r)
+        return done
+
+    pieces = [(0.0, 1.0), (2.0, 3.0), (0.0, 0.5), (0.5, 3.0), (0.0, 1.0)]
+    assert len(feed(RepCycle(on=0.4, off=0.2, follow=0.3), pieces)) == 1
+    assert len(feed(RepCycle(on=0.4, off=0.2, follow=0.0), pieces)) == 2
+    cycle = RepCycle(on=0.4, off=0.2, follow=0.3)
+    feed(cycle, pieces[:3])
+    assert cycle.switch.on == pytest.approx(0.6)
+    cycle.reset()
+    assert cycle.switch.on == pytest.approx(0.4)

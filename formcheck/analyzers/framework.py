@@ -338,7 +338,12 @@ class ExerciseAnalyzer(Analyzer):
         raise NotImplementedError
 
     def new_set(self) -> None:
-        """Forget per-set state (baseline, filters): called when a set begins."""
+        """Forget per-set state (baseline, filters): called when a set begins, and after a
+        stretch too long to judge (the person may have moved: calibrate again)."""
+
+    def set_began(self) -> None:
+        """Called only when a new set begins (first sight, a cut, a new person), after
+        `new_set`: forget what must survive a long cannot-judge stretch within a set."""
 
     def rep_counted(self, rep: Rep) -> None:
         """Called once per rep when it is counted (after `voiding_margin`)."""
@@ -368,6 +373,7 @@ class ExerciseAnalyzer(Analyzer):
         self._last_judged = None
         self._stale = False
         self.new_set()
+        self.set_began()
 
     def _last_before(self, start: float) -> float:
         """Time of the last frame with a person before `start` (for closing the previous set)."""

@@ -179,6 +179,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     def __init__(self, prescription: Prescription | None = None) -> None:
         super().__init__(prescription)
         self.polarity: int | None = None  # fixed by the session's first counted tilt
+        self.set_began()
         self._slack = np.array([self.SLACK[k] for k in self.FULL_TILT])
         self._rep_sign: int | None = None
         self._sign_now = 1
@@ -199,15 +200,18 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         self._first_t: float | None = None  # first frame measured in this set
         self._wild_since: float | None = None  # since when the features are far off
         self._arms_at: np.ndarray | None = None  # where the arms lay when last still
-        self._knees_since: float | None = None  # since when the knees are far from home
-        # Where the knees lay over the feet at the set's first calibration: the start position.
-        # Relearning the neutral does not move it (a knee drop held still would otherwise
-        # become the neutral and its settling be read as tilts), only KNEE_REHOME s elsewhere.
-        self._knee_home: np.ndarray | None = None
-        self._knee_fault_on: frozenset[str] = frozenset()
         self._prev: tuple[float, np.ndarray] | None = None  # last frame's tilt features
         self._glitch_at: float | None = None  # last landmark jump no body can make in a frame
         self._arms_since: float | None = None  # since when they are elsewhere
+
+    def set_began(self) -> None:
+        # Where the knees lay over the feet at the set's first calibration: the start position.
+        # Relearning the neutral (after a long cannot-judge stretch too) does not move it: a
+        # knee drop held still would otherwise become the neutral and its settling be read as
+        # tilts. Only a new set, or KNEE_REHOME s with the knees elsewhere, forgets it.
+        self._knee_home: np.ndarray | None = None
+        self._knee_fault_on: frozenset[str] = frozenset()
+        self._knees_since: float | None = None  # since when the knees are far from home
 
     def _near_side(self, pose: PoseFrame) -> str:
         """The side facing the camera: voted over the calibration, then fixed for the set
