@@ -139,12 +139,14 @@ class RepCycle:
     With `follow` > 0, once a rep has been seen the next must rise above `follow` x its plateau
     (and at least `on`): after a person has shown their range, a drift or an incomplete return
     a fraction of it high is not another rep. `reset` forgets it (a new set, a new neutral).
+    `release_dwell` (default `dwell`) is how long the score must stay down to end a rep.
     """
 
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
                  hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
-                 lookback: float = 2.0, follow: float = 0.0) -> None:
-        self.switch = Hysteresis(on, off, dwell)
+                 lookback: float = 2.0, follow: float = 0.0,
+                 release_dwell: float | None = None) -> None:
+        self.switch = Hysteresis(on, off, dwell, release_dwell)
         self.on, self.follow = on, follow
         self.off, self.release, self.lookback = off, release, lookback
         self.hold_level, self.reach = hold_level, reach

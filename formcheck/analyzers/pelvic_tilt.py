@@ -118,7 +118,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # been seen, the next must reach half its plateau: MediaPipe's landmarks often settle a
     # quarter of a tilt off neutral after a release, which must not start another.
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
-                    "follow": 0.3}
+                    "follow": 0.3, "release_dwell": 0.12}
     # Extra smoothing of the features. None by default: measured on real clips, MediaPipe's
     # VIDEO-mode output already jitters ~40x less than a tilt moves (see the module docstring);
     # e.g. ("one_euro", {"min_cutoff": 1.0, "beta": 0.0}) for a noisy source.
