@@ -429,7 +429,10 @@ class ExerciseAnalyzer(Analyzer):
         self._last_judged = t
         self._stale = False
         self.fault_log.update(t, set(reading.faults), reading.fault_edges)
-        done = self.cycle.update(t, reading.score, reading.side, reading.values, reading.timing)
+        # While a jump of the body awaits confirmation as a cut, the frames may belong to the
+        # next set: they must not end (or start) a rep of this one.
+        score = math.nan if self.sets.pending else reading.score
+        done = self.cycle.update(t, score, reading.side, reading.values, reading.timing)
         if done is not None:
             self._close_rep(done, cut=False)
         state = "calibrating" if reading.calibrating else self._state(t, reading)
