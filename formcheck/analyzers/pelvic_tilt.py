@@ -122,10 +122,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     fault_messages = {HIPS_OFF_FLOOR: "hips off the floor (a bridge, not a tilt)",
                       KNEES_OFF: "knees moved off the start position (not a tilt)"}
     # Starts at 0.4 of a real-clip tilt (rendered bodies show 0.5-0.8 of one); once a tilt has
-    # been seen, the next must reach half its plateau: MediaPipe's landmarks often settle a
+    # been seen, the next must reach 0.4 of its plateau: MediaPipe's landmarks often settle a
     # quarter of a tilt off neutral after a release, which must not start another.
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
-                    "follow": 0.3, "release_dwell": 0.12}
+                    "follow": 0.4, "release_dwell": 0.12}
     # Extra smoothing of the features. None by default: measured on real clips, MediaPipe's
     # VIDEO-mode output already jitters ~40x less than a tilt moves (see the module docstring);
     # e.g. ("one_euro", {"min_cutoff": 1.0, "beta": 0.0}) for a noisy source.
