@@ -304,6 +304,8 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         if not self.baseline.ready:
             if not self.bridge.active and t - self._first_t >= self.TRACKER_WARMUP:
                 self.baseline.update(t, both)
+                if self.baseline.ready:
+                    self._rest_seen = t  # REBASE_AFTER counts from this neutral, not an older one
             jitter = self.baseline.noise[:nk] / np.abs(full)
             if np.all(np.isfinite(jitter)):
                 self.noisy.update(t, float(np.max(jitter)))
