@@ -255,6 +255,8 @@ def test_knee_drop_is_not_a_tilt_and_voids_what_it_touches():
     assert report.count == 0, report.as_dict()
     assert [f.kind for f in report.faults] == ["knees_off_start", "knees_off_start"]
     assert any(fb.cannot_judge == "knees moving: not a pelvic tilt" for _, fb in feedback)
+    cues = {fb.cue for _, fb in feedback if fb.cannot_judge == "knees moving: not a pelvic tilt"}
+    assert cues == {"Knees back up, feet flat: then flatten your back"}
     # The knees back in place, a tilt is seen again.
     report, _ = run(session(24.0, knee_drops=[(3.0, 3.0)], knee_push=1.5, tilts=[(14.0, 3.2)]))
     assert report.count == 1 and report.reps[0].hold == pytest.approx(3.2, abs=0.3)

@@ -421,6 +421,8 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             faults: frozenset[str]) -> str:
         if HIPS_OFF_FLOOR in faults:
             return "Keep your hips on the floor"
+        if KNEES_OFF in faults:
+            return "Knees back up, feet flat: then flatten your back"
         target = self.prescription.hold
         if state == "calibrating":
             return "Lie still: finding your neutral position"
