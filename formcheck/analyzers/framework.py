@@ -223,6 +223,18 @@ class RepCycle:
         Falls back to the plateau's own edges when a ramp is missing (a rep cut by the end of a
         set). Measured limit: MediaPipe barely moves the landmarks during the first ~0.4 s of a
         slow, eased release, so slow releases come out up to that much long.
+
+        Reading the edges as plateau-band crossings instead was measured and is no better: on
+        the 53 matched pelvic-tilt holds (real, samples, tests/data/rendered, the rendered
+        matrix) a band from the plateau's own level minus 2-3x its measured noise gave median
+        |error| 0.26-0.28 s (this: 0.22 s) with more holds off by > 0.3 s (25-26 vs 19); bands
+        from the early and late plateau levels, a ramp-then-flat least-squares knee, and the
+        first feature to leave its own plateau were no better either (the last lost holds
+        under min_hold). The slow-release overrun is in the landmarks, not in how the edges
+        are read: on the rendered slow man's first hold the script's release starts at 7.9 s
+        (the rendered keypoints move from ~8.1 s), MediaPipe's thigh angle leaves its plateau
+        at ~8.4 s and its hip first overshoots, leaving at ~8.7 s, while the rise arrives
+        within ~0.1 s of the truth.
         """
         if len(rep.samples) < 3:
             return None
