@@ -311,6 +311,8 @@ class VideoSink(_AtomicSink):
         ...     sink.write(frame, pose, annotated)                           # doctest: +SKIP
     """
 
+    default_crf = 23  # a preview: small files, artefacts invisible at a glance
+
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -318,7 +320,7 @@ class VideoSink(_AtomicSink):
         width: int,
         height: int,
         fps_hint: float | None = None,
-        crf: int = 23,
+        crf: int | None = None,
         preset: str = "veryfast",
     ) -> None:
         super().__init__(path)
@@ -327,7 +329,7 @@ class VideoSink(_AtomicSink):
         self.width = int(width)
         self.height = int(height)
         self.fps_hint = float(fps_hint) if fps_hint and math.isfinite(fps_hint) and fps_hint > 0 else 30.0
-        self.crf = int(crf)
+        self.crf = int(crf if crf is not None else self.default_crf)
         self.preset = preset
         self._container: Any = None
         self._stream: Any = None
@@ -462,17 +464,7 @@ class RawVideoSink(VideoSink):
     visually lossless) because it is source material for the pose model, not a preview.
     """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        width: int,
-        height: int,
-        fps_hint: float | None = None,
-        crf: int = 18,
-        preset: str = "veryfast",
-    ) -> None:
-        super().__init__(path, width=width, height=height, fps_hint=fps_hint, crf=crf, preset=preset)
+    default_crf = 18
 
     def _pick(self, frame: Frame | None, annotated: np.ndarray | None) -> np.ndarray | None:
         return frame.image if frame is not None else None

@@ -29,6 +29,22 @@ def run(frames, prescription: Prescription | None = None):
 
 # --- registry and prescription -----------------------------------------------------------------
 
+def report_of_clip(video: Path):
+    """(pelvic tilt report, seconds from first to last frame) of a clip, its landmarks computed
+    once and kept in the pose cache."""
+    from formcheck.errors import UserError
+    from formcheck.pose_cache import PoseCache
+
+    try:
+        recording = PoseCache(model="full", log=lambda msg: None).landmarks(video)
+    except UserError as exc:  # pragma: no cover - a checkout without the model bundle
+        pytest.skip(f"pose model unavailable: {exc}")
+    analyzer = PelvicTiltAnalyzer()
+    for pose in recording.poses():
+        analyzer.update(pose)
+    return analyzer.report(), recording.pose(len(recording) - 1).t - recording.pose(0).t
+
+
 def test_registered_under_both_spellings_and_unknown_lists_valid():
     assert "pelvic_tilt" in KNOWN_EXERCISES
     assert get_analyzer("pelvic-tilt") is PelvicTiltAnalyzer is ANALYZERS["pelvic_tilt"]
@@ -222,25 +238,14 @@ REAL = {  # clip: (expected tilts, tolerance, bridges to flag)
 @pytest.mark.parametrize("clip", sorted(REAL))
 def test_real_clips(clip, shared_dir):
     """Landmarks from the pose cache (computed with the full model on a miss, outside the repo)."""
-    from formcheck.errors import UserError
-    from formcheck.pose_cache import PoseCache
-
-    try:
-        recording = PoseCache(model="full", log=lambda msg: None).landmarks(
-            shared_dir / "media" / f"{clip}.mp4")
-    except UserError as exc:  # pragma: no cover - a checkout without the model bundle
-        pytest.skip(f"pose model unavailable: {exc}")
-    a = PelvicTiltAnalyzer()
-    for pose in recording.poses():
-        a.update(pose)
-    report = a.report()
+    report, duration = report_of_clip(shared_dir / "media" / f"{clip}.mp4")
     expected, tol, bridges = REAL[clip]
     assert abs(report.count - expected) <= tol, report.as_dict()
     flagged = [f for f in report.faults if f.kind == HIPS_OFF_FLOOR]
     assert len(flagged) == bridges
     if clip == "standing_squats":  # judged as standing, not as zero tilts done well
         standing = sum(iv.end - iv.start for iv in report.cannot_judge if iv.reason == "not lying down")
-        assert standing > 0.9 * (recording.pose(len(recording) - 1).t - recording.pose(0).t)
+        assert standing > 0.9 * duration
     if clip == "pelvic_tilt_side":  # the two whole-body holds (labels: 1.6 s and 1.3 s)
         assert [r.hold for r in report.reps[:2]] == pytest.approx([1.6, 1.3], abs=0.3)
         assert not any(r.met for r in report.reps[:2])
@@ -334,27 +339,17 @@ RENDERED_HOLD_TOLERANCE = 0.55
 def test_rendered_clips(truth_path):
     """Exact counts, holds timed and judged, bridges flagged and never counted, nothing on rest
     and trunk-rotation clips. Landmarks from the pose cache (MediaPipe full model on a miss)."""
-    from formcheck.errors import UserError
-    from formcheck.pose_cache import PoseCache
-
     truth = json.loads(truth_path.read_text())
     if "pelvic_tilt" not in truth.get("expected", {}):
         pytest.skip("no pelvic tilt expectation in this clip's truth")
-    try:
-        recording = PoseCache(model="full", log=lambda msg: None).landmarks(truth_path.parent / truth["clip"])
-    except UserError as exc:  # pragma: no cover - a checkout without the model bundle
-        pytest.skip(f"pose model unavailable: {exc}")
-    a = PelvicTiltAnalyzer()
-    for pose in recording.poses():
-        a.update(pose)
-    report = a.report()
+    report, _ = report_of_clip(truth_path.parent / truth["clip"])
     assert report.count == truth["expected"]["pelvic_tilt"]["count"], report.as_dict()
     holds = (truth.get("pelvic_tilt") or {}).get("holds", [])
     for rep, held in zip(report.reps, holds):
         assert rep.start < held["end"] and rep.end > held["start"], (rep, held)
         length = held["end"] - held["start"]
         assert rep.hold == pytest.approx(length, abs=RENDERED_HOLD_TOLERANCE), (rep, held)
-        if length < a.prescription.hold - 0.5:
+        if length < report.prescription.hold - 0.5:
             assert not rep.met  # a short hold is reported short
     bridges = [f for f in report.faults if f.kind == HIPS_OFF_FLOOR]
     assert len(bridges) == len(truth.get("hips_off_floor", []))
