@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from formcheck.errors import UserError
+from formcheck.synth import DEFAULT_CRF
 
 EXERCISES = ("pelvic-tilt", "trunk-rotation", "press-up", "rest")
 CAMERAS = ("side", "side-raised", "oblique", "feet-high")
@@ -56,7 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="bridge (pelvic-tilt), shoulder-lift (trunk-rotation), hips-lift (press-up)")
     p.add_argument("--fault-reps", default=None, metavar="N[,N...]",
                    help="1-based reps that carry the fault (default: all)")
-    p.add_argument("--crf", type=int, default=30, help="H.264 quality (lower is larger; default 30)")
+    p.add_argument("--crf", type=int, default=DEFAULT_CRF,
+                   help=f"H.264 quality (lower is larger; default {DEFAULT_CRF}: near-lossless, "
+                        "so slow movements are not held back by the encoder)")
     return p
 
 

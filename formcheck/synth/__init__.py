@@ -13,3 +13,10 @@ imported only by the code that renders:
 - `agreement`: MediaPipe's detection rate and landmark error against the truth (core install);
 - `contact`: contact sheets of a clip's labelled moments.
 """
+
+# H.264 quality of rendered clips. Not the encoder's usual 23-30: a rendered body has no sensor
+# noise, and at CRF 30 x264's dead zone leaves the first pixels of a slow, eased movement
+# unencoded until the next keyframe (measured: a slow pelvic tilt release reached the video
+# 0.4-1.3 s after the script started it, so slow holds read up to ~1 s long). At 12 each frame
+# shows the body where the truth says it is, and a 30 s 640x360 clip stays ~200 KB.
+DEFAULT_CRF = 12

@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 import formcheck
+from formcheck.synth import DEFAULT_CRF
 from formcheck.synth import truth as truth_schema
 from formcheck.synth.body import COCO17, Body, parse_body
 from formcheck.synth.posing import MAT_TOP, LyingPoser
@@ -39,7 +40,7 @@ class RenderParams:
     height: int = 360
     fps: float = 30.0
     body: str = "average"
-    crf: int = 30
+    crf: int = DEFAULT_CRF  # see formcheck.synth.DEFAULT_CRF
     command: list[str] = field(default_factory=list)
 
 
