@@ -304,3 +304,29 @@ def test_tiny_render_end_to_end(tmp_path: Path) -> None:
         print(f"\ntiny render: detected {result.detection_rate:.1%}, error {result.median_error:.3f}")
         assert result.detection_rate >= 0.9
         assert result.median_error < 0.1
+
+
+@pytest.mark.synth
+@pytest.mark.skipif(SYNTH_MISSING is not None, reason=SYNTH_MISSING or "")
+def test_renderer_compiles_its_shaders_once() -> None:
+    """Frames after the first reuse the compiled shader programs (under OSMesa pyrender's own
+    cache missed on every frame and leaked ~16 MB a frame, enough to OOM a 30 s render)."""
+    from formcheck.synth.body import Body, parse_body
+    from formcheck.synth.posing import LyingPoser
+    from formcheck.synth.render import Camera, Renderer, camera_spec
+    from formcheck.synth.script import LyingState
+
+    body = Body(parse_body("average"))
+    rng = np.random.default_rng(0)
+    vertices, _ = body.skin([LyingPoser(body, prone=False, rng=rng).pose(LyingState())])
+    renderer = Renderer(Camera(camera_spec("side", False, 1.7), 160, 90), body, rng)
+    try:
+        compiled = renderer.renderer._renderer._program_cache._program_cache
+        renderer.render(vertices[0])
+        after_first = len(compiled)
+        for _ in range(3):
+            image, _depth = renderer.render(vertices[0])
+        assert after_first > 0 and len(compiled) == after_first
+        assert image.shape == (90, 160, 3) and image.std() > 0
+    finally:
+        renderer.close()
