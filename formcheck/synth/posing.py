@@ -31,6 +31,8 @@ NEUTRAL_ARCH = 6.0  # degrees of anterior pelvic tilt in neutral supine lying
 HANDS_AHEAD_M = 0.06  # prone press-up: hands this far ahead of the shoulders at the top
 
 LUMBAR = ("spine05", "spine04", "spine03", "spine02")
+IK_ITERATIONS = 20
+IK_REGULARISER = 1e-4  # m^2 per rad^2 of lumbar correction (see LyingPoser._trunk)
 PELVIS = ("root", "pelvis.L", "pelvis.R")
 THORAX = ("spine01",)
 NECK = ("neck01", "neck02", "neck03", "head")
@@ -169,19 +171,48 @@ class LyingPoser:
         extra = np.zeros(12)
         if anchor == "root":
             return place(build(extra))[0]
-        for _ in range(6):
-            pose, contact = place(build(extra))
-            ax = list(axes)
-            err = (pelvis_target - contact)[ax]
-            if np.linalg.norm(err) < 1e-4:
-                break
-            J = np.zeros((len(ax), 12))
+        # The corrections minimise |contact error|^2 + IK_REGULARISER |corrections|^2, by
+        # Levenberg-Marquardt from none. (Plain Gauss-Newton steps on the error alone, as first
+        # written, did not converge near the neutral pose: there the lumbar chain is almost
+        # straight, the target a few millimetres out of its reach and J J^T ill-conditioned
+        # (cond up to 1e4); the error bounced 15 -> 4 -> 206 mm and whatever the 6th iterate was
+        # got rendered, so the spine jumped up to 16 cm in the first frames of every pelvic
+        # tilt: a glitch in the video, not in the person. The small regulariser makes the
+        # solution unique and continuous, reachable or not; a 1 cm miss weighs like 1 rad.)
+        ax = list(axes)
+        root_mu = np.sqrt(IK_REGULARISER)
+
+        def residual(x: np.ndarray) -> tuple[Pose, np.ndarray, np.ndarray]:
+            pose, contact = place(build(x))
+            return pose, contact, np.concatenate([(pelvis_target - contact)[ax], -root_mu * x])
+
+        # Start from the last frame's corrections (same minimum, a few iterations instead of 20).
+        warm = self.__dict__.get("_ik_warm")
+        if warm is not None and warm.shape == extra.shape:
+            extra = warm.copy()
+        pose, contact, res = residual(extra)
+        damping = 1e-6
+        for _ in range(IK_ITERATIONS):
+            J = np.zeros((len(ax) + 12, 12))  # d(residual)/d(corrections)
             for j in range(12):
                 e = extra.copy()
-                e[j] += 1e-4
-                J[:, j] = ((place(build(e))[1] - contact) / 1e-4)[ax]
-            extra = extra + J.T @ np.linalg.solve(J @ J.T + 1e-8 * np.eye(len(ax)), err)
-        return place(build(extra))[0]
+                e[j] += 1e-5
+                J[:, j] = (residual(e)[2] - res) / 1e-5
+            grad = J.T @ res
+            while damping < 1e3:
+                step = -np.linalg.solve(J.T @ J + damping * np.eye(12), grad)
+                trial, trial_contact, trial_res = residual(extra + step)
+                if trial_res @ trial_res < res @ res:
+                    extra, pose, contact, res = extra + step, trial, trial_contact, trial_res
+                    damping = max(damping / 10, 1e-9)
+                    break
+                damping *= 10
+            else:
+                break  # no step lowers the cost: at its minimum
+            if np.linalg.norm(step) < 1e-4:  # rad: under 0.03 mm at the pelvis
+                break
+        self.__dict__["_ik_warm"] = extra
+        return pose
 
     # -- whole poses --------------------------------------------------------------------------
     def pose(self, s: LyingState) -> Pose:
