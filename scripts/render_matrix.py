@@ -96,7 +96,7 @@ def ci_set() -> list[dict]:
     """Short, low-resolution clips committed in tests/data/rendered/ (a few MB in all)."""
     base = ["--size", "480x270", "--fps", "15", "--lead-in", "1.5", "--rest", "0.6"]
     sets = [
-        ("ci_pelvic_tilt_side", ["pelvic-tilt", "--reps", "2", "--hold", "3,1.2", "--tempo", "fast",
+        ("ci_pelvic_tilt_side", ["pelvic-tilt", "--reps", "2", "--hold", "3.5,1.2", "--tempo", "fast",
                                  "--body", "woman", "--seed", "11"]),
         ("ci_pelvic_tilt_bridge_raised", ["pelvic-tilt", "--reps", "2", "--hold", "2.5", "--fault", "bridge",
                                           "--fault-reps", "2", "--camera", "side-raised", "--tempo", "fast",
