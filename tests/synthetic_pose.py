@@ -146,7 +146,8 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
     to move (a knee drop's first degrees swing the pelvis like a tilt). `thigh_deg_per_tilt` and
     `hip_shift_per_tilt` set how a tilt shows (0 = not at all in that feature, as on some
     rendered bodies). `glitches` are times of a one-frame landmark jump of 8 tilts whose tail
-    (1.2 tilts for 0.6 s) the tracker's smoothing forgets over about a second (rendered clips).
+    (1.2 tilts for 0.6 s) the tracker's smoothing forgets over about a second (first measured on
+    rendered clips whose glitch was the renderer's; the shape is what a misplaced frame gives).
     """
     rng = np.random.default_rng(seed)
     n = int(duration * fps)

@@ -298,8 +298,8 @@ def test_features_moving_against_each_other_are_not_a_tilt():
 
 
 def test_a_landmark_glitch_and_its_smoothed_tail_are_not_a_tilt():
-    """One frame jumps 8 tilts and decays over ~1 s (rendered clips): nothing counted; a tilt
-    starting right after a glitch is still counted and timed."""
+    """One frame jumps 8 tilts and decays over ~1 s (a tracker misplacing a frame): nothing
+    counted; a tilt starting right after a glitch is still counted and timed."""
     report, _ = run(session(16.0, glitches=[4.0, 9.0]))
     assert report.count == 0, report.as_dict()
     report, _ = run(session(20.0, glitches=[4.0], tilts=[(10.0, 3.0)]))

@@ -221,20 +221,18 @@ class RepCycle:
         its foot and the plateau; the hold starts half a ramp after the rise's midpoint and ends
         half a ramp before the release's midpoint, a ramp being its 10-90 % time / RAMP_10_90.
         Falls back to the plateau's own edges when a ramp is missing (a rep cut by the end of a
-        set). Measured limit: MediaPipe barely moves the landmarks during the first ~0.4 s of a
-        slow, eased release, so slow releases come out up to that much long.
+        set).
 
-        Reading the edges as plateau-band crossings instead was measured and is no better: on
-        the 53 matched pelvic-tilt holds (real, samples, tests/data/rendered, the rendered
-        matrix) a band from the plateau's own level minus 2-3x its measured noise gave median
-        |error| 0.26-0.28 s (this: 0.22 s) with more holds off by > 0.3 s (25-26 vs 19); bands
-        from the early and late plateau levels, a ramp-then-flat least-squares knee, and the
-        first feature to leave its own plateau were no better either (the last lost holds
-        under min_hold). The slow-release overrun is in the landmarks, not in how the edges
-        are read: on the rendered slow man's first hold the script's release starts at 7.9 s
-        (the rendered keypoints move from ~8.1 s), MediaPipe's thigh angle leaves its plateau
-        at ~8.4 s and its hip first overshoots, leaving at ~8.7 s, while the rise arrives
-        within ~0.1 s of the truth.
+        Measured on the rendered pelvic tilt matrix (46 holds, clean renders at CRF 12) and the
+        real clip: median |error| 0.20 s; fast and normal tempos within 0.3 s, slow (2 s eased
+        ramps) +0.37 s on average (see pelvic_tilt's known limits for why). Alternatives
+        measured on the same holds and not taken: RAMP_10_90 of 0.5-0.59 (the easings of
+        minimum-jerk to cosine ramps) brings slow holds in but pushes fast ones and the real
+        clip's -0.1 s to -0.2..-0.35 s; measuring the release from the neutral instead of its
+        own foot puts slow holds further out (+0.53 s); plateau bands at 0.5-0.9 of the plateau
+        read long at every tempo but fast (slow: +0.7..+1.8 s).
+        (An earlier version of this note blamed MediaPipe for ~1 s overruns: those were the
+        encoder's dead zone on CRF 30 renders and a renderer glitch, both fixed.)
         """
         if len(rep.samples) < 3:
             return None

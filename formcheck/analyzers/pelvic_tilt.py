@@ -18,8 +18,9 @@ while the neutral frame-to-frame jitter is about 0.0005 torso lengths and 0.03 d
   leaving their start position over the feet (a trunk-rotation knee drop, whose first degrees
   swing the hip and angle like a tilt) are other movements: not judged, and the knees' one is a
   fault (`knees_off_start`) that voids any tilt it touches, like a bridge;
-- a landmark jump of several tilts in one frame (a tracking glitch, seen at the ramps of
-  rendered clips) and its smoothed tail, which MediaPipe takes a second to forget, start nothing;
+- a landmark jump of several tilts in one frame (a tracking glitch) and its smoothed tail,
+  which MediaPipe takes a second to forget, start nothing (the jumps once seen at the start of
+  every rendered tilt were the renderer's own, since fixed; the guard stays for real trackers);
 - the framework's hysteresis + dwell turns the score into reps and times each hold;
 - when the neutral jitter is a sizeable part of a tilt the analyzer says "cannot judge: signal
   below the noise" rather than count noise; a change far bigger than a tilt is another movement
@@ -31,10 +32,16 @@ Tilts are judged only in a side view of a person lying on their back in the star
 (knees bent, feet on the floor); a bridge is flagged from any view that shows the body lying,
 because it is plain to see.
 
-Known limits (measured on the rendered matrix): on the woman body at fast tempo a tilt shows as
-half a real one or less and some are missed; slow, eased releases show in the landmarks ~0.4 s
-late, so their holds come out up to ~1 s long; a knee drop toward a raised camera hardly moves
-the knee in the image and its angle swing can be taken for a tilt.
+Known limits (measured on the rendered pelvic tilt matrix, 20 clips, 46 holds: every count
+exact, every hold judged long enough or short correctly): holds at slow tempo (2 s ramps) read
+long, +0.37 s on average and up to +0.8 s (15 of 18 beyond 0.3 s), while fast and normal tempos
+are within 0.3 s (one at 0.33 s). On a rendered body the hip's slide toward the head is second
+order in the tilt angle (its own keypoints move 7 % of the way in the first 36 % of the tilt) and
+MediaPipe's smoothing adds a lag that creeps on into the plateau: a slow ramp shows late at both
+ends, and its 10-90 % width, from which `RepCycle.hold_of` takes the ramp length, comes out
+short. How a real pelvis moves at the start of a tilt is not known from one real clip, so the
+estimator is not bent to the renderer. A knee drop toward a raised camera hardly moves the knee in
+the image and its angle swing can be taken for a tilt.
 """
 
 from __future__ import annotations
@@ -149,8 +156,8 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     GLITCH_SECONDS: ClassVar[float] = 0.2  # shorter excursions beyond it are landmark glitches
     # A change of more than GLITCH_STEP full tilts between two frames (at most GLITCH_FRAME_GAP
     # s apart) is a tracking glitch: a tilt ramp moves the features about 0.1 full tilts a
-    # frame (up to 1 on raised-camera rendered bodies); glitches seen on rendered clips jump
-    # 4-15. No tilt may start for GLITCH_RECOVERY s after one (MediaPipe's smoothing decays it
+    # frame (up to 1 on raised-camera rendered bodies); the rendered glitches this was measured
+    # on (a renderer bug, since fixed) jumped 4-15. No tilt may start for GLITCH_RECOVERY s after one (MediaPipe's smoothing decays it
     # over about a second).
     GLITCH_STEP: ClassVar[float] = 3.0
     GLITCH_FRAME_GAP: ClassVar[float] = 0.1
@@ -349,8 +356,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         elif not wild:
             self._wild_since = None
         if wild and t - self._wild_since < self.GLITCH_SECONDS:
-            # One or two frames far off: a glitch of the landmarks (seen at the ramps of
-            # rendered clips), not a movement. Skip them.
+            # One or two frames far off: a glitch of the landmarks, not a movement. Skip them.
             return Reading(score=math.nan, faults=faults, fault_edges=edges, values=values)
         if wild or self._rep_too_long(t):
             self.baseline.reset()
