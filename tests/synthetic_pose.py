@@ -117,14 +117,18 @@ def to_pose(t: float, pts: dict[L, np.ndarray], centre: tuple[float, float] = (3
 
 
 def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
-    """0 -> 1 over `ramp` s from `start`, held `hold` s, back to 0 over `ramp` s."""
+    """0 -> 1 over `ramp` s from `start`, held `hold` s, back to 0 over `ramp` s, each ramp eased
+    (cosine): people ease into and out of a position, as `formcheck synth` bodies do, and the
+    hold timing (`RepCycle.hold_of`) assumes an eased ramp. The hold is exactly `hold` s."""
     if t < start or t > start + 2 * ramp + hold:
         return 0.0
     if t < start + ramp:
-        return (t - start) / ramp
-    if t <= start + ramp + hold:
+        u = (t - start) / ramp
+    elif t <= start + ramp + hold:
         return 1.0
-    return 1.0 - (t - start - ramp - hold) / ramp
+    else:
+        u = 1.0 - (t - start - ramp - hold) / ramp
+    return 0.5 - 0.5 * math.cos(math.pi * u)
 
 
 def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),

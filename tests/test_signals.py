@@ -235,8 +235,8 @@ def test_rep_cycle_times_hold_between_ramps():
     done = None
     for i in range(300):
         t = i / 30
-        # ramp up 1.0-1.5 s, hold at 1 until 4.5 s, ramp down to 0 by 5.0 s
-        s = float(np.clip(min((t - 1.0) / 0.5, (5.0 - t) / 0.5), 0.0, 1.0))
+        # eased ramp up 1.0-1.5 s, hold at 1 until 4.5 s, eased ramp down to 0 by 5.0 s
+        s = float(0.5 - 0.5 * np.cos(np.pi * np.clip(min((t - 1.0) / 0.5, (5.0 - t) / 0.5), 0.0, 1.0)))
         r = cyc.update(t, s, None, {})
         if r is not None:
             done = r

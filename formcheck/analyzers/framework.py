@@ -223,16 +223,18 @@ class RepCycle:
         Falls back to the plateau's own edges when a ramp is missing (a rep cut by the end of a
         set).
 
-        Measured on the rendered pelvic tilt matrix (46 holds, clean renders at CRF 12) and the
-        real clip: median |error| 0.20 s; fast and normal tempos within 0.3 s, slow (2 s eased
-        ramps) +0.37 s on average (see pelvic_tilt's known limits for why). Alternatives
-        measured on the same holds and not taken: RAMP_10_90 of 0.5-0.59 (the easings of
-        minimum-jerk to cosine ramps) brings slow holds in but pushes fast ones and the real
-        clip's -0.1 s to -0.2..-0.35 s; measuring the release from the neutral instead of its
-        own foot puts slow holds further out (+0.53 s); plateau bands at 0.5-0.9 of the plateau
-        read long at every tempo but fast (slow: +0.7..+1.8 s).
-        (An earlier version of this note blamed MediaPipe for ~1 s overruns: those were the
-        encoder's dead zone on CRF 30 renders and a renderer glitch, both fixed.)
+        Measured on 55 holds (rendered pelvic tilt matrix at CRF 12, CI clips, samples, the real
+        clip): median |error| 0.13 s; fast tempo within 0.3 s (18/18), normal 14/17, slow (2 s
+        eased ramps) 11/18, worst +0.85 s; the real clip's two labelled holds -0.19, -0.27 s.
+        What is left is not the ramp shape but how late MediaPipe shows each ramp's middle,
+        which varies from 0.0 to 0.47 s between ramps of one clip (see pelvic_tilt's known
+        limits). Measured on the same holds and not taken: other RAMP_10_90 values (see its
+        note); a ramp shape fitted per ramp from its 10..90 % crossings (noise decides the
+        shape: 10-18 holds beyond 0.3 s); a constant or quadrature spread for MediaPipe's
+        smoothing subtracted from each ramp (11-22 beyond); timing the release on its whole
+        fall by keeping a second of samples after the rep ends (the release's lower half holds
+        MediaPipe's slow settling: 15 beyond instead of 10); plateau bands at 0.5-0.9 of the
+        plateau (read long at every tempo but fast).
         """
         if len(rep.samples) < 3:
             return None
@@ -250,7 +252,15 @@ class RepCycle:
         start, end = float(ts[first_top]), float(ts[last_top])
         near = np.flatnonzero(sc >= 0.95 * plateau)  # where each ramp has surely finished
         rise_to, fall_from = int(near[0]), int(near[-1])
-        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], 0.0, plateau, rising=True)
+        # Each ramp is measured from its own foot: the level the signal rests at before the rise
+        # (median of the samples before it first reaches a quarter of the plateau) and after
+        # the release. Not the neutral: MediaPipe often settles a tenth of a tilt off it after
+        # a release, and noise around the 10 % level then made a 0.35 s rise read 2.4 s.
+        first_quarter = np.flatnonzero(sc[: rise_to + 1] >= 0.25 * plateau)
+        rise_foot = 0.0
+        if first_quarter.size and first_quarter[0] > 0:
+            rise_foot = float(np.median(sc[: first_quarter[0]]))
+        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], rise_foot, plateau, rising=True)
         foot = float(np.min(sc[fall_from:]))
         fall = _crossings(ts[fall_from:], sc[fall_from:], max(0.0, foot), plateau, rising=False)
         if rise is not None:
@@ -264,10 +274,17 @@ class RepCycle:
         return start, end, end - start
 
 
-# A ramp's 10-90 % time over its whole duration: 0.59 for an eased (cosine) ramp, 0.8 for a
-# linear one. 0.7 splits the difference (on real and rendered clips, 0.59-0.8 moved hold errors
-# by about 0.2 s either way).
-RAMP_10_90 = 0.7
+# A ramp's 10-90 % time over its whole duration, i.e. the ramp shape assumed: 0.51 for a
+# minimum-jerk ramp (the classic model of a smooth human movement), 0.59 for a cosine one, 0.61
+# for smoothstep, 0.8 for a linear one. With a faithful signal a hold read this way is off by
+# (1 - true ratio / RAMP_10_90) x the ramp's length, so a wrong shape costs most on slow ramps.
+# Measured on 55 holds (the rendered pelvic tilt matrix, the CI clips and samples, the real
+# clip), holds off by more than 0.3 s: 0.59 -> 10 (fast tempo 0/18, normal 3/17, slow 7/18;
+# real clip -0.23 s on average); 0.64 -> 12; 0.7 -> 16 (slow +0.46 s on average); 0.8 -> 21.
+# The renderer eases with a cosine, so rendered clips alone would pick 0.59 whatever people do;
+# the real clip's two labelled holds (hand labels, ~0.1-0.2 s fuzzy) read 0.1 s shorter than
+# with 0.7. 0.59 it is: it also errs toward "hold longer", the safe side of a prescription.
+RAMP_10_90 = 0.59
 
 
 def _crossings(ts: np.ndarray, sc: np.ndarray, foot: float, top: float,
