@@ -21,7 +21,7 @@ render() {  # name, then formcheck synth arguments
 # The README's main job: three tilts, the middle hold too short (1.5 s against 3 s prescribed).
 render pelvic_tilt_side pelvic-tilt --reps 3 --hold 3.5,1.5,3.5 --tempo 1.0 --rest 0.6 --lead-in 2.5 --body woman --seed 1
 # A fault: the second rep is a bridge (hips lifted), which must be flagged and never counted.
-render pelvic_tilt_bridge_side pelvic-tilt --reps 3 --hold 3 --tempo 1.0 --rest 0.8 --fault bridge --fault-reps 2 --body average --seed 2
+render pelvic_tilt_bridge_side pelvic-tilt --reps 3 --hold 3.5 --tempo 1.0 --rest 0.8 --fault bridge --fault-reps 2 --body average --seed 2
 # Lower trunk rotation: knees to the left, then to the right, 3 s holds.
 render trunk_rotation_side trunk-rotation --reps 1 --order left,right --hold 3 --tempo 2.0 --rest 0.8 --body man --seed 3
 # Prone press-up: three reps, 2 s at the top, hips on the mat.
