@@ -41,8 +41,10 @@ remove is how late MediaPipe shows the middle of each ramp, which varies by up t
 second between the ramps of one clip. The miss: in side_bridge_mixed a one-frame arm-landmark
 blip after the bridge made the analyzer relearn the neutral, and it learned it during the next
 held tilt, so that tilt's release read as a tilt the other way and it was lost (a neutral
-learned mid-hold; left alone: guarding it needs more real clips of people moving their arms
-between reps). A knee drop toward a raised camera hardly moves the knee in the image and its
+learned mid-hold). Left alone: taking the arms' reference with each neutral removes the blip,
+but the neutral then learned 1.4 s after the bridge sits a full tilt off (MediaPipe still
+settling), and the release reads as another tilt; guarding the neutral after a bridge needs
+real clips of it. A knee drop toward a raised camera hardly moves the knee in the image and its
 angle swing can be taken for a tilt.
 """
 
