@@ -38,13 +38,13 @@ side and raised-side cameras, slow/normal/fast; with the CI clips, samples and t
 correctly; 45 of 55 holds within 0.3 s (median error 0.13 s), slow tempo the worst (11/18,
 up to +0.85 s). The hold estimator (`RepCycle.hold_of`) assumes an eased ramp; what it cannot
 remove is how late MediaPipe shows the middle of each ramp, which varies by up to half a
-second between the ramps of one clip. The miss: in side_bridge_mixed a one-frame arm-landmark
-blip after the bridge made the analyzer relearn the neutral, and it learned it during the next
-held tilt, so that tilt's release read as a tilt the other way and it was lost (a neutral
-learned mid-hold). Left alone: taking the arms' reference with each neutral removes the blip,
-but the neutral then learned 1.4 s after the bridge sits a full tilt off (MediaPipe still
-settling), and the release reads as another tilt; guarding the neutral after a bridge needs
-real clips of it. A knee drop toward a raised camera hardly moves the knee in the image and its
+second between the ramps of one clip. The miss: in side_bridge_mixed the arms' reference, taken
+before the bridge, made the first frame after the new neutral read "arms moving"; the neutral
+was learned again during the next held tilt, so that tilt's release read as a tilt the other way
+and it was lost (a neutral learned mid-hold). Left alone: taking the arms' reference with each
+neutral removes that, but the neutral then learned 1.4 s after the bridge sits a full tilt off
+(MediaPipe still settling), and the release reads as another tilt; guarding the neutral after
+a bridge needs real clips of it. A knee drop toward a raised camera hardly moves the knee in the image and its
 angle swing can be taken for a tilt.
 """
 
