@@ -233,8 +233,10 @@ class RepCycle:
         shape: 10-18 holds beyond 0.3 s); a constant or quadrature spread for MediaPipe's
         smoothing subtracted from each ramp (11-22 beyond); timing the release on its whole
         fall by keeping a second of samples after the rep ends (the release's lower half holds
-        MediaPipe's slow settling: 15 beyond instead of 10); plateau bands at 0.5-0.9 of the
-        plateau (read long at every tempo but fast).
+        MediaPipe's slow settling: 15 beyond instead of 10); pelvic tilt's timing signal on one
+        feature alone instead of both (12 and 15 beyond); plateau bands at 0.5-0.9 of the
+        plateau (read long at every tempo but fast); MediaPipe's heavy model instead of full
+        (14 of 53 beyond, and three counts wrong: the thresholds are the full model's).
         """
         if len(rep.samples) < 3:
             return None
