@@ -10,7 +10,7 @@ import pytest
 from formcheck.analyzers import signals as sg
 from formcheck.analyzers.framework import IntervalLog, RepCycle
 from formcheck.landmarks import Landmark as L, PoseFrame
-from synthetic_pose import SIZE, lying_points, standing_points, to_pose
+from synthetic_pose import SIZE, lying_points, standing_points, to_pose, trapezoid
 
 
 # --- smoothing -------------------------------------------------------------------------------
@@ -235,8 +235,7 @@ def test_rep_cycle_times_hold_between_ramps():
     done = None
     for i in range(300):
         t = i / 30
-        # eased ramp up 1.0-1.5 s, hold at 1 until 4.5 s, eased ramp down to 0 by 5.0 s
-        s = float(0.5 - 0.5 * np.cos(np.pi * np.clip(min((t - 1.0) / 0.5, (5.0 - t) / 0.5), 0.0, 1.0)))
+        s = trapezoid(t, 1.0, 3.0, 0.5)  # eased ramp up 1.0-1.5 s, held until 4.5 s, down by 5.0 s
         r = cyc.update(t, s, None, {})
         if r is not None:
             done = r
