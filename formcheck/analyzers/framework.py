@@ -228,7 +228,9 @@ class RepCycle:
         eased ramps) 11/18, worst +0.85 s; the real clip's two labelled holds -0.19, -0.27 s.
         What is left is not the ramp shape but how late MediaPipe shows each ramp's middle,
         which varies from 0.0 to 0.47 s between ramps of one clip (see pelvic_tilt's known
-        limits). Measured on the same holds and not taken: other RAMP_10_90 values (see its
+        limits): mostly the One Euro filter the Tasks graph puts on every landmark in VIDEO
+        mode (min cutoff 0.05 Hz, beta 80: a 3 s time constant at rest, a tenth of it mid-ramp),
+        whose lag follows each ramp's speed. Measured on the same holds and not taken: other RAMP_10_90 values (see its
         note); a ramp shape fitted per ramp from its 10..90 % crossings (noise decides the
         shape: 10-18 holds beyond 0.3 s); a constant or quadrature spread for MediaPipe's
         smoothing subtracted from each ramp (11-22 beyond); timing the release on its whole

@@ -38,7 +38,16 @@ side and raised-side cameras, slow/normal/fast; with the CI clips, samples and t
 correctly; 45 of 55 holds within 0.3 s (median error 0.13 s), slow tempo the worst (11/18,
 up to +0.85 s). The hold estimator (`RepCycle.hold_of`) assumes an eased ramp; what it cannot
 remove is how late MediaPipe shows the middle of each ramp, which varies by up to half a
-second between the ramps of one clip. The miss: in side_bridge_mixed the arms' reference, taken
+second between the ramps of one clip. Most of that lag is MediaPipe's own landmark filter
+(One Euro, min cutoff 0.05 Hz, beta 80, in VIDEO mode): the middle of a rise shows 0.18 s
+late on average (sd 0.11), of a release 0.12 s (sd 0.21), over 106 rendered ramps. The filter
+can be undone exactly frame by frame (branch wip/unsmoothing; measured: the recovered landmarks put those middles
+within 0.06 s on average, sd 0.10 and 0.08), but they jitter 3-4 times more, and timing them
+needs a ramp fit; with a cosine fit 48 of 55 holds come within 0.3 s instead of 45, while the
+real clip's second hold goes from -0.28 to -0.40 s. Two labelled real holds cannot say
+whether that trade is right, so it is not taken. The floor this sets: a hold is the
+difference of two ramp ends, each located to about +-0.1 s and its ramp's length to about
++-0.25 s, so some slow holds read more than 0.3 s off whatever the estimator. The miss: in side_bridge_mixed the arms' reference, taken
 before the bridge, made the first frame after the new neutral read "arms moving"; the neutral
 was learned again during the next held tilt, so that tilt's release read as a tilt the other way
 and it was lost (a neutral learned mid-hold). Left alone: taking the arms' reference with each
