@@ -45,9 +45,10 @@ can be undone exactly frame by frame (branch wip/unsmoothing; measured: the reco
 within 0.06 s on average, sd 0.10 and 0.08), but they jitter 3-4 times more, and timing them
 needs a ramp fit; with a cosine fit 48 of 55 holds come within 0.3 s instead of 45, while the
 real clip's second hold goes from -0.28 to -0.40 s. Two labelled real holds cannot say
-whether that trade is right, so it is not taken. The floor this sets: a hold is the
-difference of two ramp ends, each located to about +-0.1 s and its ramp's length to about
-+-0.25 s, so some slow holds read more than 0.3 s off whatever the estimator. The miss: in side_bridge_mixed the arms' reference, taken
+whether that trade is right, so it is not taken. Undoing the filter removes the bias (ramp
+ends 0.22 and 0.17 s late on average -> 0.02 and 0.06 s) but not the scatter: either way each
+ramp end is placed to +-0.14 s (sd, cosine fit) and a hold to +-0.21 s, so about one hold in seven reads
+more than 0.3 s off whatever the estimator. The miss: in side_bridge_mixed the arms' reference, taken
 before the bridge, made the first frame after the new neutral read "arms moving"; the neutral
 was learned again during the next held tilt, so that tilt's release read as a tilt the other way
 and it was lost (a neutral learned mid-hold). Left alone: taking the arms' reference with each
