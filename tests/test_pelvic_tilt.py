@@ -15,6 +15,7 @@ import pytest
 from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES, get_analyzer, make_prescription
 from formcheck.analyzers.base import Prescription
 from formcheck.analyzers.pelvic_tilt import HIPS_OFF_FLOOR, PelvicTiltAnalyzer, tilt_features
+from formcheck.analyzers.signals import WRONG_VIEW
 from formcheck.landmarks import PoseFrame
 from synthetic_pose import SIZE, lying_points, session, standing_session, to_pose
 
@@ -231,6 +232,7 @@ REAL = {  # clip: (expected tilts, tolerance, bridges to flag)
     "supine_arm_raises": (0, 0, 0),
     "bent_leg_twist": (0, 0, 0),
     "standing_squats": (0, 0, 0),
+    "cobra_press_up": (0, 0, 0),
 }
 
 
@@ -246,6 +248,11 @@ def test_real_clips(clip, shared_dir):
     if clip == "standing_squats":  # judged as standing, not as zero tilts done well
         standing = sum(iv.end - iv.start for iv in report.cannot_judge if iv.reason == "not lying down")
         assert standing > 0.9 * duration
+    if clip == "cobra_press_up":  # its prone part filmed from the head: lying, but no side view
+        seconds = {}
+        for iv in report.cannot_judge:
+            seconds[iv.reason] = seconds.get(iv.reason, 0.0) + iv.end - iv.start
+        assert seconds.get(WRONG_VIEW, 0.0) > 5.0 and seconds.get("not lying down", 0.0) < 0.5, seconds
     if clip == "pelvic_tilt_side":  # the two whole-body holds (labels: 1.6 s and 1.3 s)
         assert [r.hold for r in report.reps[:2]] == pytest.approx([1.6, 1.3], abs=0.3)
         assert not any(r.met for r in report.reps[:2])

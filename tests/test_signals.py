@@ -175,6 +175,28 @@ def test_posture_lying_standing_and_supine():
     assert sg.lying_face(PoseFrame(0.0, SIZE, arr, arr)) == "down"
 
 
+def test_posture_tells_a_body_lying_end_on_from_one_standing():
+    """Lying along the line of sight (camera at the feet) looks upright in the image; the world
+    landmarks' depth says it is lying ("end-on"), so nobody lying down hears "not lying down"."""
+    upright = to_pose(0.0, standing_points(), centre=(320, 120), scale=0.6)
+    world = np.zeros((33, 5), dtype=np.float32)
+    world[:, 3:] = 1.0
+    for side in ("LEFT", "RIGHT"):
+        world[L[f"{side}_SHOULDER"], :3] = (0.0, -0.45, 0.0)
+        world[L[f"{side}_ANKLE"], :3] = (0.0, 0.55, 0.0)
+    standing = PoseFrame(0.0, SIZE, upright.landmarks, world)
+    assert sg.depth_share(standing) == pytest.approx(0.0)
+    assert sg.posture(standing) == "standing"
+    for depth, expected in ((0.3, "standing"), (0.6, "end-on"), (1.2, "end-on")):
+        tilted = world.copy()
+        tilted[L.LEFT_ANKLE, 2] = tilted[L.RIGHT_ANKLE, 2] = -depth  # feet nearer
+        pose = PoseFrame(0.0, SIZE, upright.landmarks, tilted)
+        share = depth / math.hypot(depth, 1.0)
+        assert sg.depth_share(pose) == pytest.approx(share)
+        assert sg.posture(pose) == expected, (depth, share)
+    assert sg.posture(PoseFrame(0.0, SIZE, upright.landmarks, None)) == "standing"  # no world
+
+
 def test_posture_follows_the_whole_body_so_a_high_bridge_is_still_lying():
     pts = lying_points(bridge=1.6)  # hips 0.8 torso lengths up: the torso at ~39 degrees
     pose = to_pose(0.0, pts, centre=(330, 300))

@@ -258,7 +258,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         # far side's are often hidden behind the near leg in a side view: that is fine.
         if out_of_frame(pose, BODY):
             return BODY_NOT_VISIBLE
-        if posture(pose) != "lying":
+        body = posture(pose)
+        if body == "end-on":  # lying, filmed from the feet or the head
+            return WRONG_VIEW
+        if body != "lying":
             return NOT_LYING
         side = self._near_side(pose)
         if missing_landmarks(pose, [joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")], 0.5):

@@ -398,13 +398,24 @@ def body_axis(pose: PoseFrame, side: str | None = None) -> BodyAxis:
     return BodyAxis(pose.pixels([joint("shoulder", side)])[0], pose.pixels([joint("hip", side)])[0])
 
 
+# Share of the body's long axis (shoulders to ankles, in MediaPipe's world landmarks) that runs
+# along the camera's line of sight, above which an upright-looking body is lying seen end-on.
+# Measured: a person standing (standing_squats, 254 frames) at most 0.35; lying filmed from the
+# feet, 0.38-0.82 (rendered feet-high camera, 4 clips; 2 of 3387 frames below 0.4) and 0.96
+# (cobra_press_up's end-on part, 215 frames, 1 below 0.4).
+END_ON_DEPTH = 0.4
+
+
 def posture(pose: PoseFrame, lying_max_deg: float = 35.0, standing_min_deg: float = 55.0) -> str:
-    """"lying", "standing" or "unknown" from the body's long axis (shoulders to ankles).
+    """"lying", "standing", "end-on" or "unknown" from the body's long axis (shoulders to ankles).
 
     The whole body's axis, not the torso's: in a bridge or a press-up the torso tilts 30-45
     degrees while the shoulders (or hands) and feet stay on the floor, and the person is still
     lying. Standing needs the shoulders above the ankles as well. Assumes the image is upright
     (sources apply the container rotation). Lying covers supine and prone: see `lying_face`.
+    A body lying along the line of sight (the camera at its feet or head) also looks upright
+    in the image; MediaPipe's world landmarks tell it apart by depth ("end-on": lying, but no
+    side view), so nobody lying down is told they are not.
     """
     if pose.landmarks is None:
         return "unknown"
@@ -416,8 +427,22 @@ def posture(pose: PoseFrame, lying_max_deg: float = 35.0, standing_min_deg: floa
     if angle <= lying_max_deg:
         return "lying"
     if angle >= standing_min_deg and top[1] < bottom[1]:
-        return "standing"
+        return "end-on" if depth_share(pose) >= END_ON_DEPTH else "standing"
     return "unknown"
+
+
+def depth_share(pose: PoseFrame) -> float:
+    """How much of the shoulders-to-ankles axis runs toward the camera (0..1; 0 without world
+    landmarks): |z| over its length in MediaPipe's world landmarks (metres, camera-aligned)."""
+    if pose.world is None:
+        return 0.0
+    w = pose.world
+    axis = ((w[Landmark.LEFT_SHOULDER, :3] + w[Landmark.RIGHT_SHOULDER, :3])
+            - (w[Landmark.LEFT_ANKLE, :3] + w[Landmark.RIGHT_ANKLE, :3])) / 2.0
+    length = float(np.linalg.norm(axis))
+    if not (length > 0 and np.all(np.isfinite(axis))):
+        return 0.0
+    return float(abs(axis[2]) / length)
 
 
 def lying_face(pose: PoseFrame) -> str | None:
