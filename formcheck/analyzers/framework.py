@@ -215,7 +215,7 @@ class RepCycle:
 
         Pose landmarks lag a slow movement (the Tasks graph smooths them), and the lag is not the
         same on the way in and out, so a hold read off a level crossing comes out long. What the
-        lag does not shift much is the middle of each ramp. So, on the rep's samples (a 5-sample
+        lag shifts least is the middle of each ramp. So, on the rep's samples (a 5-sample
         median against single-frame spikes): the plateau is the median of the samples above half
         the peak; each ramp is located by where it crosses 10, 50 and 90 % of the way between
         its foot and the plateau; the hold starts half a ramp after the rise's midpoint and ends
@@ -228,17 +228,18 @@ class RepCycle:
         eased ramps) 11/18, worst +0.85 s; the real clip's two labelled holds -0.19, -0.27 s.
         What is left is not the ramp shape but how late MediaPipe shows each ramp's middle,
         which varies from 0.0 to 0.47 s between ramps of one clip (see pelvic_tilt's known
-        limits): mostly the One Euro filter the Tasks graph puts on every landmark in VIDEO
-        mode (min cutoff 0.05 Hz, beta 80: a 3 s time constant at rest, a tenth of it mid-ramp),
-        whose lag follows each ramp's speed. Measured on the same holds and not taken: other RAMP_10_90 values (see its
-        note); a ramp shape fitted per ramp from its 10..90 % crossings (noise decides the
-        shape: 10-18 holds beyond 0.3 s); a constant or quadrature spread for MediaPipe's
-        smoothing subtracted from each ramp (11-22 beyond); timing the release on its whole
-        fall by keeping a second of samples after the rep ends (the release's lower half holds
-        MediaPipe's slow settling: 15 beyond instead of 10); pelvic tilt's timing signal on one
-        feature alone instead of both (12 and 15 beyond); plateau bands at 0.5-0.9 of the
-        plateau (read long at every tempo but fast); MediaPipe's heavy model instead of full
-        (14 of 53 beyond, and three counts wrong: the thresholds are the full model's).
+        limits): mostly the One Euro filter the Tasks graph puts on every landmark in VIDEO mode
+        (min cutoff 0.05 Hz, beta 80: a 3 s time constant at rest, a tenth of it mid-ramp),
+        whose lag follows each ramp's speed. Measured on the same holds and not taken: other
+        RAMP_10_90 values (see its note); a ramp shape fitted per ramp from its 10..90 %
+        crossings (noise decides the shape: 10-18 holds beyond 0.3 s); a constant or quadrature
+        spread for MediaPipe's smoothing subtracted from each ramp (11-22 beyond); timing the
+        release on its whole fall by keeping a second of samples after the rep ends (the
+        release's lower half holds MediaPipe's slow settling: 15 beyond instead of 10); pelvic
+        tilt's timing signal on one feature alone instead of both (12 and 15 beyond); plateau
+        bands at 0.5-0.9 of the plateau (read long at every tempo but fast); MediaPipe's heavy
+        model instead of full (14 of 53 beyond, and three counts wrong: the thresholds are the
+        full model's).
         """
         if len(rep.samples) < 3:
             return None

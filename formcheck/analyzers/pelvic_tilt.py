@@ -32,30 +32,30 @@ Tilts are judged only in a side view of a person lying on their back in the star
 (knees bent, feet on the floor); a bridge is flagged from any view that shows the body lying,
 because it is plain to see.
 
-Known limits (measured on the rendered pelvic tilt matrix: 20 clips, 3 bodies and 2 more,
-side and raised-side cameras, slow/normal/fast; with the CI clips, samples and the real clip,
-55 holds): every count exact but one, every matched hold judged long enough or short
-correctly; 45 of 55 holds within 0.3 s (median error 0.13 s), slow tempo the worst (11/18,
-up to +0.85 s). The hold estimator (`RepCycle.hold_of`) assumes an eased ramp; what it cannot
-remove is how late MediaPipe shows the middle of each ramp, which varies by up to half a
-second between the ramps of one clip. Most of that lag is MediaPipe's own landmark filter
-(One Euro, min cutoff 0.05 Hz, beta 80, in VIDEO mode): the middle of a rise shows 0.18 s
-late on average (sd 0.11), of a release 0.12 s (sd 0.21), over 106 rendered ramps. The filter
-can be undone exactly frame by frame (branch wip/unsmoothing; measured: the recovered landmarks put those middles
-within 0.06 s on average, sd 0.10 and 0.08), but they jitter 3-4 times more, and timing them
-needs a ramp fit; with a cosine fit 48 of 55 holds come within 0.3 s instead of 45, while the
-real clip's second hold goes from -0.28 to -0.40 s. Two labelled real holds cannot say
-whether that trade is right, so it is not taken. Undoing the filter removes the bias (ramp
-ends 0.22 and 0.17 s late on average -> 0.02 and 0.06 s) but not the scatter: either way each
-ramp end is placed to +-0.14 s (sd, cosine fit) and a hold to +-0.21 s, so about one hold in seven reads
-more than 0.3 s off whatever the estimator. The miss: in side_bridge_mixed the arms' reference, taken
-before the bridge, made the first frame after the new neutral read "arms moving"; the neutral
-was learned again during the next held tilt, so that tilt's release read as a tilt the other way
-and it was lost (a neutral learned mid-hold). Left alone: taking the arms' reference with each
-neutral removes that, but the neutral then learned 1.4 s after the bridge sits a full tilt off
-(MediaPipe still settling), and the release reads as another tilt; guarding the neutral after
-a bridge needs real clips of it. A knee drop toward a raised camera hardly moves the knee in the image and its
-angle swing can be taken for a tilt.
+Known limits (measured on the rendered pelvic tilt matrix: 20 clips, 3 bodies and 2 more, side
+and raised-side cameras, slow/normal/fast; with the CI clips, samples and the real clip, 55
+holds): every count exact but one, every matched hold judged long enough or short correctly; 45
+of 55 holds within 0.3 s (median error 0.13 s), slow tempo the worst (11/18, up to +0.85 s). The
+hold estimator (`RepCycle.hold_of`) assumes an eased ramp; what it cannot remove is how late
+MediaPipe shows the middle of each ramp, which varies by up to half a second between the ramps
+of one clip. Most of that lag is MediaPipe's own landmark filter (One Euro, min cutoff 0.05 Hz,
+beta 80, in VIDEO mode): the middle of a rise shows 0.18 s late on average (sd 0.11), of a
+release 0.12 s (sd 0.21), over 106 rendered ramps. The filter can be undone exactly frame by
+frame (branch wip/unsmoothing; measured: the recovered landmarks put those middles within 0.06 s
+on average, sd 0.10 and 0.08), but they jitter 3-4 times more, and timing them needs a ramp fit;
+with a cosine fit 48 of 55 holds come within 0.3 s instead of 45, while the real clip's second
+hold goes from -0.28 to -0.40 s. Two labelled real holds cannot say whether that trade is right,
+so it is not taken. Undoing the filter removes the bias (ramp ends 0.22 and 0.17 s late on
+average -> 0.02 and 0.06 s) but not the scatter: either way each ramp end is placed to +-0.14 s
+(sd, cosine fit) and a hold to +-0.21 s, so about one hold in seven reads more than 0.3 s off
+whatever the estimator. The miss: in side_bridge_mixed the arms' reference, taken before the
+bridge, made the first frame after the new neutral read "arms moving"; the neutral was learned
+again during the next held tilt, so that tilt's release read as a tilt the other way and it was
+lost (a neutral learned mid-hold). Left alone: taking the arms' reference with each neutral
+removes that, but the neutral then learned 1.4 s after the bridge sits a full tilt off
+(MediaPipe still settling), and the release reads as another tilt; guarding the neutral after a
+bridge needs real clips of it. A knee drop toward a raised camera hardly moves the knee in the
+image and its angle swing can be taken for a tilt.
 """
 
 from __future__ import annotations
