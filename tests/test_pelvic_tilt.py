@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES, get_analyzer, make_prescription
+from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES, get_analyzer, make_prescription, title_of
 from formcheck.analyzers.base import Prescription
 from formcheck.analyzers.pelvic_tilt import HIPS_OFF_FLOOR, PelvicTiltAnalyzer, tilt_features
-from formcheck.analyzers.signals import WRONG_VIEW
+from formcheck.analyzers.reasons import WRONG_VIEW
 from formcheck.landmarks import PoseFrame
 from synthetic_pose import SIZE, lying_points, session, standing_session, to_pose
 
@@ -49,7 +49,7 @@ def report_of_clip(video: Path):
 def test_registered_under_both_spellings_and_unknown_lists_valid():
     assert "pelvic_tilt" in KNOWN_EXERCISES
     assert get_analyzer("pelvic-tilt") is PelvicTiltAnalyzer is ANALYZERS["pelvic_tilt"]
-    assert PelvicTiltAnalyzer.title == "Pelvic tilt"
+    assert title_of(PelvicTiltAnalyzer.name) == "Pelvic tilt"
     with pytest.raises(ValueError, match="unknown exercise 'pelvic-twist'; valid: .*pelvic-tilt"):
         get_analyzer("pelvic-twist")
 
@@ -104,7 +104,7 @@ def test_holds_counted_timed_and_judged_against_the_prescription():
     assert during[-1].hold_elapsed == pytest.approx(21.0 - 17.0 - RAMP, abs=0.35)
     d = report.as_dict()
     json.dumps(d)
-    assert d["prescription"] == {"reps": 10, "hold": 3.0, "hold_max": 5.0}
+    assert d["prescription"] == {"reps": 10, "hold": 3.0, "hold_max": 5.0, "per_side": False}
 
 
 def test_prescription_changes_what_counts_as_good():
@@ -253,9 +253,17 @@ def test_real_clips(clip, shared_dir):
         for iv in report.cannot_judge:
             seconds[iv.reason] = seconds.get(iv.reason, 0.0) + iv.end - iv.start
         assert seconds.get(WRONG_VIEW, 0.0) > 5.0 and seconds.get("not lying down", 0.0) < 0.5, seconds
-    if clip == "pelvic_tilt_side":  # the two whole-body holds (labels: 1.6 s and 1.3 s)
-        assert [r.hold for r in report.reps[:2]] == pytest.approx([1.6, 1.3], abs=0.3)
-        assert not any(r.met for r in report.reps[:2])
+
+
+@pytest.mark.shared
+@pytest.mark.xfail(strict=True, reason="the direction was learned from the old, wrong label: the "
+                   "analyzer times the whole-body rests as holds (the pelvic tilt on real people issue)")
+def test_real_clip_whole_body_holds_are_the_labelled_ones(shared_dir):
+    """The corrected label: whole-body holds 1.2-6.9 s and 9.6-12.1 s (2.5 s, short of 3 s)."""
+    report, _ = report_of_clip(shared_dir / "media" / "pelvic_tilt_side.mp4")
+    first_two = [r for r in report.reps if r.start < 13.0][:2]
+    assert [r.hold for r in first_two] == pytest.approx([5.7, 2.5], abs=0.5)
+    assert [r.met for r in first_two] == [True, False]
 
 
 # --- what a tilt is not, and tilts that show in one feature only -------------------------------

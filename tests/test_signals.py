@@ -1,4 +1,4 @@
-"""Unit tests of each shared analyzer primitive (formcheck.analyzers.signals and framework)."""
+"""Unit tests of each shared analyzer primitive: signals, geometry, sets and the rep cycle."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.analyzers import signals as sg
-from formcheck.analyzers.framework import IntervalLog, RepCycle
+from formcheck.analyzers import geometry as geo, signals as sg
+from formcheck.analyzers.reps import RepCycle
+from formcheck.analyzers.sets import SetDetector
+from formcheck.analyzers.signals import IntervalLog
 from formcheck.landmarks import Landmark as L, PoseFrame
 from synthetic_pose import SIZE, lying_points, standing_points, to_pose, trapezoid
 
@@ -142,37 +144,37 @@ def test_baseline_noise_ignores_slow_drift():
 
 def test_missing_and_out_of_frame_landmarks():
     pose = to_pose(0.0, lying_points())
-    assert sg.missing_landmarks(pose, [L.LEFT_HIP, L.NOSE]) == []
+    assert geo.missing_landmarks(pose, [L.LEFT_HIP, L.NOSE]) == []
     arr = pose.landmarks.copy()
     arr[L.LEFT_HIP, 3] = 0.1
     arr[L.NOSE, 0] = 1.2
     p2 = PoseFrame(0.0, SIZE, arr, arr)
-    assert sg.missing_landmarks(p2, [L.LEFT_HIP, L.NOSE]) == [L.LEFT_HIP]
-    assert sg.out_of_frame(p2, [L.LEFT_HIP, L.NOSE]) == [L.NOSE]
+    assert geo.missing_landmarks(p2, [L.LEFT_HIP, L.NOSE]) == [L.LEFT_HIP]
+    assert geo.out_of_frame(p2, [L.LEFT_HIP, L.NOSE]) == [L.NOSE]
     empty = PoseFrame.empty(0.0, SIZE)
-    assert sg.missing_landmarks(empty, [L.NOSE]) == [L.NOSE]
+    assert geo.missing_landmarks(empty, [L.NOSE]) == [L.NOSE]
 
 
 # --- geometry --------------------------------------------------------------------------------
 
 def test_angles_and_signed_distance():
-    assert sg.angle_deg(np.array([1, 0]), np.array([0, 0]), np.array([0, 1])) == pytest.approx(90)
-    assert sg.direction_deg(np.array([0, 0]), np.array([0, -1])) == pytest.approx(90)  # image up
+    assert geo.angle_deg(np.array([1, 0]), np.array([0, 0]), np.array([0, 1])) == pytest.approx(90)
+    assert geo.direction_deg(np.array([0, 0]), np.array([0, -1])) == pytest.approx(90)  # image up
     a, b = np.array([0.0, 10.0]), np.array([10.0, 10.0])
-    assert sg.signed_distance(np.array([5.0, 7.0]), a, b) == pytest.approx(3.0)  # above: +
-    assert sg.signed_distance(np.array([5.0, 12.0]), b, a) == pytest.approx(-2.0)  # either way round
+    assert geo.signed_distance(np.array([5.0, 7.0]), a, b) == pytest.approx(3.0)  # above: +
+    assert geo.signed_distance(np.array([5.0, 12.0]), b, a) == pytest.approx(-2.0)  # either way round
 
 
 def test_posture_lying_standing_and_supine():
     lying = to_pose(0.0, lying_points())
     standing = to_pose(0.0, standing_points(), centre=(320, 120), scale=0.6)
-    assert sg.posture(lying) == "lying"
-    assert sg.posture(standing) == "standing"
-    assert sg.lying_face(lying) == "up"
+    assert geo.posture(lying) == "lying"
+    assert geo.posture(standing) == "standing"
+    assert geo.lying_face(lying) == "up"
     # Flip the image vertically: a person lying face down.
     arr = lying.landmarks.copy()
     arr[:, 1] = 1.0 - arr[:, 1]
-    assert sg.lying_face(PoseFrame(0.0, SIZE, arr, arr)) == "down"
+    assert geo.lying_face(PoseFrame(0.0, SIZE, arr, arr)) == "down"
 
 
 def test_posture_tells_a_body_lying_end_on_from_one_standing():
@@ -185,43 +187,43 @@ def test_posture_tells_a_body_lying_end_on_from_one_standing():
         world[L[f"{side}_SHOULDER"], :3] = (0.0, -0.45, 0.0)
         world[L[f"{side}_ANKLE"], :3] = (0.0, 0.55, 0.0)
     standing = PoseFrame(0.0, SIZE, upright.landmarks, world)
-    assert sg.depth_share(standing) == pytest.approx(0.0)
-    assert sg.posture(standing) == "standing"
+    assert geo.depth_share(standing) == pytest.approx(0.0)
+    assert geo.posture(standing) == "standing"
     for depth, expected in ((0.3, "standing"), (0.6, "end-on"), (1.2, "end-on")):
         tilted = world.copy()
         tilted[L.LEFT_ANKLE, 2] = tilted[L.RIGHT_ANKLE, 2] = -depth  # feet nearer
         pose = PoseFrame(0.0, SIZE, upright.landmarks, tilted)
         share = depth / math.hypot(depth, 1.0)
-        assert sg.depth_share(pose) == pytest.approx(share)
-        assert sg.posture(pose) == expected, (depth, share)
-    assert sg.posture(PoseFrame(0.0, SIZE, upright.landmarks, None)) == "standing"  # no world
+        assert geo.depth_share(pose) == pytest.approx(share)
+        assert geo.posture(pose) == expected, (depth, share)
+    assert geo.posture(PoseFrame(0.0, SIZE, upright.landmarks, None)) == "standing"  # no world
 
 
 def test_posture_follows_the_whole_body_so_a_high_bridge_is_still_lying():
     pts = lying_points(bridge=1.6)  # hips 0.8 torso lengths up: the torso at ~39 degrees
     pose = to_pose(0.0, pts, centre=(330, 300))
-    axis = sg.body_axis(pose)
+    axis = geo.body_axis(pose)
     assert axis.tilt_from_horizontal > 35
-    assert sg.posture(pose) == "lying"
+    assert geo.posture(pose) == "lying"
 
 
 def test_side_view_ratio_and_facing_side():
     side = to_pose(0.0, lying_points())
-    assert sg.side_view_ratio(side) < 0.1
-    assert sg.facing_side(side) == "right"
+    assert geo.side_view_ratio(side) < 0.1
+    assert geo.facing_side(side) == "right"
     pts = lying_points()
     for lm in (L.LEFT_SHOULDER, L.LEFT_HIP):  # spread the far side: a view from above
         pts[lm] = pts[lm] + np.array([0.0, -100.0])
-    assert sg.side_view_ratio(to_pose(0.0, pts, centre=(330, 300))) > 0.5
+    assert geo.side_view_ratio(to_pose(0.0, pts, centre=(330, 300))) > 0.5
     arr = side.landmarks.copy()
     arr[:, 2] = -arr[:, 2]
-    assert sg.facing_side(PoseFrame(0.0, SIZE, arr, arr)) == "left"
+    assert geo.facing_side(PoseFrame(0.0, SIZE, arr, arr)) == "left"
 
 
 # --- set detection ---------------------------------------------------------------------------
 
 def test_set_detector_first_gap_jump_and_glitch():
-    d = sg.SetDetector(gap=1.0, jump=0.5, confirm=0.25)
+    d = SetDetector(gap=1.0, jump=0.5, confirm=0.25)
     assert d.update(to_pose(0.0, lying_points())).reason == "first"
     assert d.update(PoseFrame.empty(0.1, SIZE)) is None
     assert d.update(to_pose(0.5, lying_points())) is None  # lost < gap: same set

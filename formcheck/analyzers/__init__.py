@@ -1,41 +1,26 @@
-"""Exercise analyzers and their registry.
+"""Exercise analyzers: one file per exercise on a shared framework, and the exercise registry.
 
-`ANALYZERS` maps the scorecard/label name ("pelvic_tilt") to the class; the CLI accepts the
-hyphenated spelling ("pelvic-tilt"). An exercise that is not in the registry does not exist yet:
-the CLI lists the valid names and the scorecard shows "not implemented", never a number.
+`ANALYZERS` maps an exercise's code name ("pelvic_tilt") to its analyzer class; the CLI accepts
+the hyphenated spelling ("pelvic-tilt"). What each exercise is (title, prescription, faults,
+views) lives in `registry.EXERCISES`. How to add an analyzer: docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from formcheck.analyzers.base import Analyzer
+from formcheck.analyzers.registry import (
+    ANALYZERS,
+    EXERCISES,
+    KNOWN_EXERCISES,
+    canonical_name,
+    get_analyzer,
+    make_prescription,
+    register,
+    spec_of,
+    title_of,
+)
 
-ANALYZERS: dict[str, type[Analyzer]] = {}
+__all__ = ["ANALYZERS", "EXERCISES", "KNOWN_EXERCISES", "canonical_name", "get_analyzer",
+           "make_prescription", "register", "spec_of", "title_of"]
 
-# Every exercise formcheck will coach, implemented or not (the scorecard needs the full list).
-KNOWN_EXERCISES = ("pelvic_tilt", "trunk_rotation", "press_up")
-
-
-def register(cls: type[Analyzer]) -> type[Analyzer]:
-    """Class decorator adding an analyzer to the registry under its `name`."""
-    ANALYZERS[cls.name] = cls
-    return cls
-
-
-def canonical_name(name: str) -> str:
-    """'pelvic-tilt', 'Pelvic_Tilt' -> 'pelvic_tilt'."""
-    return name.strip().lower().replace("-", "_")
-
-
-def get_analyzer(name: str) -> type[Analyzer]:
-    """The analyzer class for `name`, or ValueError listing the valid names."""
-    key = canonical_name(name)
-    if key not in ANALYZERS:
-        valid = ", ".join(sorted(n.replace("_", "-") for n in ANALYZERS)) or "none yet"
-        raise ValueError(f"unknown exercise {name!r}; valid: {valid}")
-    return ANALYZERS[key]
-
-
-from formcheck.analyzers.base import make_prescription  # noqa: E402  (re-exported for the CLI)
-
-# Importing an exercise module registers it. Kept last: the modules use `register` above.
+# Importing an exercise module registers its analyzer.
 from formcheck.analyzers import pelvic_tilt  # noqa: E402,F401

@@ -9,7 +9,6 @@ output, on recordings and on synthetic landmark streams.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -23,11 +22,13 @@ class Prescription:
 
     `hold` is the minimum hold in seconds (0 = no hold, e.g. rocking trunk rotations);
     `hold_max` the upper end of the prescribed range (longer holds are fine, just reported).
+    `per_side`: `reps` is counted on each side ("10 a side"), for exercises done to a side.
     """
 
     reps: int
     hold: float
     hold_max: float | None = None
+    per_side: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +56,8 @@ class Rep:
     """One repetition as the analyzer saw it, good or faulty.
 
     Every detected repetition is a rep (a hold that was too short is still a tilt; a press-up
-    with the hips up is still a press-up); whether it met the prescription is `met`.
+    with the hips up is still a press-up); whether it met the prescription is `met`: the hold
+    long enough (`hold_met`, None when no hold is prescribed) and no fault that voids a rep.
     `hold` is seconds from reaching the position to the start of the release (None when the
     exercise has no hold). `side` is "left"/"right" (the person's own) where it applies.
     """
@@ -67,6 +69,7 @@ class Rep:
     side: str | None = None
     hold: float | None = None
     met: bool = True
+    hold_met: bool | None = None
     measured: dict[str, float] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
 
@@ -93,7 +96,9 @@ class Feedback:
     """What the screen shows for one frame: state, count, hold timer, one cue, faults now.
 
     `cannot_judge` holds the reason when the analyzer refuses to guess (body not fully visible,
-    wrong view, signal below the noise); nothing is counted while it is set.
+    wrong view, signal below the noise); nothing is counted while it is set. Exercises done to
+    a side also give the count per side (`by_side`, e.g. {"left": 3, "right": 2}), each against
+    `target` (then a per-side target).
     """
 
     exercise: str
@@ -107,6 +112,7 @@ class Feedback:
     faults: tuple[str, ...] = ()
     cannot_judge: str | None = None
     side: str | None = None
+    by_side: dict[str, int] | None = None
 
 
 @dataclass
@@ -135,10 +141,10 @@ class Report:
     def good(self) -> int:
         return sum(1 for r in self.reps if r.met)
 
-    def count_by_side(self) -> dict[str, int]:
+    def count_by_side(self, good_only: bool = False) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.reps:
-            if r.side:
+            if r.side and (r.met or not good_only):
                 out[r.side] = out.get(r.side, 0) + 1
         return out
 
@@ -149,6 +155,7 @@ class Report:
             "count": self.count,
             "good": self.good,
             "count_by_side": self.count_by_side(),
+            "good_by_side": self.count_by_side(good_only=True),
             "reps": [r.as_dict() for r in self.reps],
             "faults": [f.as_dict() for f in self.faults],
             "cannot_judge": [c.as_dict() for c in self.cannot_judge],
@@ -162,12 +169,12 @@ class Analyzer(ABC):
     """One exercise's judge. Feed it every frame in time order; ask for the report at the end.
 
     `name` is the label/scorecard name ("pelvic_tilt"); the CLI spells it with a hyphen
-    ("pelvic-tilt"). `finish()` closes anything still open (a hold cut by the end of the video)
-    and is safe to call more than once; `report()` calls it.
+    ("pelvic-tilt"), and the exercise registry holds its title, faults and views.
+    `finish()` closes anything still open (a hold cut by the end of the video) and is safe to
+    call more than once; `report()` calls it.
     """
 
     name: ClassVar[str]
-    title: ClassVar[str]  # what the screen calls it, e.g. "Pelvic tilt"
     default_prescription: ClassVar[Prescription]
 
     def __init__(self, prescription: Prescription | None = None) -> None:
@@ -185,28 +192,3 @@ class Analyzer(ABC):
     def report(self) -> Report:
         """Everything that happened, per rep and in total."""
 
-
-def make_prescription(
-    analyzer_cls: type[Analyzer], reps: int | None = None, hold: float | None = None
-) -> Prescription:
-    """The exercise's default prescription with the therapist's `reps`/`hold` (CLI --reps/--hold).
-
-    Checked here, once, so the CLI, replay and the scorecard all refuse the same bad values with
-    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0. A hold longer
-    than the default range's upper end raises that end to the hold (the range stays valid).
-    ValueError carries a one-line message the CLI turns into a UserError.
-    """
-    base = analyzer_cls.default_prescription
-    new_reps = base.reps
-    if reps is not None:
-        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-            raise ValueError(f"--reps must be a whole number of at least 1, got {reps!r}")
-        new_reps = reps
-    new_hold, hold_max = base.hold, base.hold_max
-    if hold is not None:
-        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not math.isfinite(hold) or hold < 0:
-            raise ValueError(f"--hold must be a number of seconds >= 0, got {hold!r}")
-        new_hold = float(hold)
-        if hold_max is not None and hold_max < new_hold:
-            hold_max = new_hold
-    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max)

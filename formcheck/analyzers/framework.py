@@ -1,17 +1,22 @@
-"""The machinery every exercise analyzer shares, so each exercise file only says what it measures.
+"""The machinery every exercise analyzer shares, so an exercise file says only what it measures.
 
-An exercise analyzer subclasses `ExerciseAnalyzer` and answers three questions per frame:
+An exercise analyzer subclasses `ExerciseAnalyzer`, names its exercise in the registry, and
+answers per frame:
 
-- `judge(pose)`: can this frame be judged at all? (None, or a cannot-judge reason such as
-  "not lying down"); the framework already handles "no person" and set changes;
-- `measure(pose)`: a `Reading`: one *score* (0 = neutral, 1 = a full repetition's position,
-  NaN while calibrating), the faults seen now, and values worth reporting;
+- `judge(pose)`: can this frame be judged at all? None, or a cannot-judge reason ("not lying
+  down"); "no person" and set changes are handled here;
+- `measure(pose)`: a `Reading`: either the features its neutral is learned on (`features`,
+  with `neutral_settings` set: the framework calibrates, guards and scores them through
+  `score(dev)`), or a `score` of its own (0 = neutral, 1 = a full repetition's position);
+  plus the faults seen now and values worth reporting; it may ask the framework to
+  `relearn_neutral()` (the person moved) or `abandon_rep()` (that was not a repetition);
 - `cue(...)`: the one short sentence to show.
 
-The framework does the rest, the same way for every exercise: it splits the session into sets
-(`SetDetector`), logs cannot-judge and fault intervals (`IntervalLog`), turns the score into
-repetitions with hold timing (`RepCycle`: neutral -> moving -> held -> released), never lets a rep
-or hold span two sets or a long cannot-judge stretch, and assembles the `Report`.
+The framework does the rest the same way for every exercise: sets (`SetDetector`), the neutral
+and its guards (`calibration`), cannot-judge and fault intervals (`IntervalLog`), repetitions
+per side with hold timing (`RepCycle`), faults that void or exclude a rep (declared in the
+registry), and the `Report`. No rep, hold, fault or cannot-judge interval spans a set change.
+How to add an analyzer: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -24,334 +29,107 @@ from typing import ClassVar
 import numpy as np
 
 from formcheck.analyzers.base import Analyzer, Fault, Feedback, Interval, Prescription, Report, Rep
-from formcheck.analyzers.signals import NO_PERSON, Hysteresis, SetChange, SetDetector
+from formcheck.analyzers.calibration import CALIBRATING, Neutral, NeutralSettings, SideVote
+from formcheck.analyzers.reasons import BELOW_NOISE, NO_PERSON
+from formcheck.analyzers.registry import EXCLUDES, VOIDS, ExerciseSpec, spec_of
+from formcheck.analyzers.reps import RepCycle, RepInProgress
+from formcheck.analyzers.sets import SetChange, SetDetector
+from formcheck.analyzers.signals import Filter, IntervalLog, make_filter
 from formcheck.landmarks import PoseFrame
-
-
-class IntervalLog:
-    """Turns a per-frame label (a fault kind, a cannot-judge reason, or None) into intervals.
-
-    An interval runs from the first frame with the label to the first frame without it (or the
-    last frame seen, at `close`). Intervals shorter than `min_duration` are dropped, and two of
-    the same label separated by less than `merge_gap` seconds are merged, so one flicker does
-    not split or create an event.
-    """
-
-    def __init__(self, min_duration: float = 0.0, merge_gap: float = 0.0) -> None:
-        self.min_duration, self.merge_gap = min_duration, merge_gap
-        self._open: dict[str, float] = {}
-        self._last_t: float | None = None
-        self._done: list[tuple[str, float, float]] = []
-
-    def update(self, t: float, labels: str | set[str] | frozenset[str] | None,
-               edges: dict[str, float] | None = None) -> None:
-        """Labels present at `t`. `edges` may date a label's start or end earlier than `t`: a
-        switch with a dwell time knows when the crossing it just confirmed began."""
-        now = {labels} if isinstance(labels, str) else set(labels or ())
-        edges = edges or {}
-        for key in list(self._open):
-            if key not in now:
-                start = self._open.pop(key)
-                self._push(key, start, max(start, min(t, edges.get(key, t))))
-        for key in now:
-            if key not in self._open:
-                self._open[key] = min(t, edges.get(key, t))
-        self._last_t = t
-
-    def active(self, t: float) -> dict[str, float]:
-        """Labels open now with how long they have lasted."""
-        return {k: t - s for k, s in self._open.items()}
-
-    def close(self, t: float | None = None) -> None:
-        end = t if t is not None else self._last_t
-        for key, start in list(self._open.items()):
-            self._push(key, start, end if end is not None else start)
-        self._open.clear()
-
-    def _push(self, key: str, start: float, end: float) -> None:
-        for i in range(len(self._done) - 1, -1, -1):
-            k, s, e = self._done[i]
-            if k == key:
-                if start - e <= self.merge_gap:
-                    self._done[i] = (k, s, max(e, end))
-                    return
-                break
-        self._done.append((key, start, end))
-
-    def intervals(self) -> list[tuple[str, float, float]]:
-        """(label, start, end), time-ordered, open ones excluded, short ones dropped."""
-        kept = [iv for iv in self._done if iv[2] - iv[1] >= self.min_duration]
-        return sorted(kept, key=lambda iv: (iv[1], iv[0]))
 
 
 @dataclass
 class Reading:
-    """What an exercise measured in one judgeable frame.
+    """What an exercise measured in one frame.
 
-    `score`: 0 at the neutral position, 1 at a full repetition's position (NaN = no score yet,
-    e.g. while calibrating); `timing`, when given, is the signal the hold is timed on (a score
-    built as a minimum of several features saturates on the weakest one, which blurs when the
-    position is reached or left; the most direct feature times it better); `side` for exercises done to a side; `faults` present now, with
-    `fault_edges` dating a fault that starts or ends on this frame back to when its crossing
-    began; `values` raw measurements kept per rep (their value at the peak of the rep).
+    - `features`: raw measurements the neutral is learned on (analyzers with
+      `neutral_settings`); the framework then fills `score` and `timing` through `score(dev)`;
+    - `score`: 0 at neutral, 1 at a full repetition's position (NaN = no score this frame), for
+      analyzers without a neutral; `timing`, when given, is the signal holds are timed on;
+    - `side`: the side the score is toward, for exercises done to a side;
+    - `faults` present now, `fault_edges` dating a fault that starts or ends on this frame back
+      to when its crossing began; `values`: measurements kept per rep (at its peak);
+    - `cannot_judge`: faults are still seen, but no rep can be judged;
+    - `learn`: this frame may teach the neutral (False, e.g., while the hips are up).
     """
 
-    score: float
+    score: float = math.nan
     side: str | None = None
     faults: frozenset[str] = frozenset()
     fault_edges: dict[str, float] = field(default_factory=dict)
     values: dict[str, float] = field(default_factory=dict)
     calibrating: bool = False
-    cannot_judge: str | None = None  # faults are still seen, but no rep can be judged
-    timing: float | None = None  # the signal holds are timed on, when not the score itself
+    cannot_judge: str | None = None
+    timing: float | None = None
+    features: dict[str, float] | None = None
+    learn: bool = True
 
 
-@dataclass
-class RepInProgress:
-    start: float
-    side: str | None
-    samples: list[tuple[float, float]] = field(default_factory=list)  # (t, timing signal)
-    levels: list[float] = field(default_factory=list)  # the score since the start
-    values_at_peak: dict[str, float] = field(default_factory=dict)
-    peak: float = -math.inf
-    reached: float | None = None  # live: when the score first reached the held level
-    plateau: float = 0.0  # median of the scores above half the highest so far
-    end: float | None = None  # when the release crossed back to neutral (samples may go on)
+@dataclass(frozen=True)
+class Scored:
+    """What `ExerciseAnalyzer.score` makes of the deviation from neutral."""
 
-    def add(self, t: float, score: float, values: dict[str, float]) -> None:
-        self.samples.append((t, score))
-        if values and score > self.peak:
-            self.peak = score
-            self.values_at_peak = dict(values)
-
-
-class RepCycle:
-    """neutral -> moving -> held -> released, from a 0..1 score, with the hold timed.
-
-    A rep starts when the score stays >= `on` for `dwell` seconds and ends when it stays at or
-    below the release level for `dwell` seconds (hysteresis: noise near one threshold cannot
-    make or break a rep). The release level is `off`, or `release` x the rep's plateau when
-    that is higher: people often come back only part of the way (a pelvis settling two-thirds
-    back), and a rep must still end. Its start and end are the times those crossings began.
-    The hold is measured afterwards on the rep's own samples, with `lookback` seconds before its
-    start to see the whole rise (`hold_of`). Live, the timer runs from the first sample at or
-    above `reach`; a movement that never reaches `reach` (a twitch off neutral) is not a rep.
-    With `follow` > 0, once a rep has been seen the next must rise above `follow` x its plateau
-    (and at least `on`): after a person has shown their range, a drift or an incomplete return
-    a fraction of it high is not another rep. `reset` forgets it (a new set, a new neutral).
-    `release_dwell` (default `dwell`) is how long the score must stay down to end a rep.
-    """
-
-    def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
-                 hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
-                 lookback: float = 2.0, follow: float = 0.0,
-                 release_dwell: float | None = None) -> None:
-        self.switch = Hysteresis(on, off, dwell, release_dwell)
-        self.on, self.follow = on, follow
-        self.off, self.release, self.lookback = off, release, lookback
-        self.hold_level, self.reach = hold_level, reach
-        self.current: RepInProgress | None = None
-        self._history: deque[tuple[float, float]] = deque()  # recent samples while neutral
-
-    def reset(self) -> None:
-        self.switch.reset()
-        self.switch.off = self.off
-        self.switch.on = self.on
-        self.current = None
-        self._history.clear()
-
-    @property
-    def starting(self) -> bool:
-        """A start is pending (the score crossed `on`, the dwell is not over)."""
-        return self.current is None and self.switch.pending_since is not None
-
-    def update(self, t: float, score: float, side: str | None, values: dict[str, float],
-               timing: float | None = None) -> RepInProgress | None:
-        """Feed one score; returns the finished rep when one ends on this sample."""
-        if math.isnan(score):
-            return None
-        timed = score if timing is None or math.isnan(timing) else timing
-        flipped = self.switch.update(t, score)
-        if self.switch.active:
-            if flipped:
-                self.current = RepInProgress(start=self.switch.since or t, side=side)
-                for ts, sc in self._history:
-                    self.current.add(ts, sc, values if ts >= self.current.start else {})
-                self._history.clear()
-            cur = self.current
-            assert cur is not None
-            cur.add(t, timed, values)
-            cur.levels.append(score)
-            if cur.reached is None and score >= self.reach:
-                cur.reached = t
-            levels = np.array(cur.levels)
-            plateau = float(np.median(levels[levels >= 0.5 * levels.max()]))
-            cur.plateau = plateau
-            self.switch.off = max(self.off, self.release * plateau)
-            return None
-        self._history.append((t, timed))
-        while self._history and t - self._history[0][0] > self.lookback:
-            self._history.popleft()
-        if flipped and self.current is not None:
-            done = self.current
-            done.end = self.switch.since if self.switch.since is not None else t
-            for ts, sc in self._history:  # the dwell's samples show the foot of the release
-                if ts > done.samples[-1][0]:
-                    done.add(ts, sc, {})
-            self.current = None
-            self.switch.off = self.off
-            self.switch.on = max(self.on, self.follow * done.plateau)
-            return done
-        return None
-
-    def cut(self) -> RepInProgress | None:
-        """End the rep in progress now (end of set, long cannot-judge stretch, end of video)."""
-        done = self.current
-        self.reset()
-        return done
-
-    def hold_of(self, rep: RepInProgress) -> tuple[float, float, float] | None:
-        """(hold start, hold end, hold seconds) from the rep's samples, or None if never held.
-
-        Pose landmarks lag a slow movement (the Tasks graph smooths them), and the lag is not the
-        same on the way in and out, so a hold read off a level crossing comes out long. What the
-        lag shifts least is the middle of each ramp. So, on the rep's samples (a 5-sample
-        median against single-frame spikes): the plateau is the median of the samples above half
-        the peak; each ramp is located by where it crosses 10, 50 and 90 % of the way between
-        its foot and the plateau; the hold starts half a ramp after the rise's midpoint and ends
-        half a ramp before the release's midpoint, a ramp being its 10-90 % time / RAMP_10_90.
-        Falls back to the plateau's own edges when a ramp is missing (a rep cut by the end of a
-        set).
-
-        Measured on 55 holds (rendered pelvic tilt matrix at CRF 12, CI clips, samples, the real
-        clip): median |error| 0.13 s; fast tempo within 0.3 s (18/18), normal 14/17, slow (2 s
-        eased ramps) 11/18, worst +0.85 s; the real clip's two labelled holds -0.19, -0.27 s.
-        What is left is not the ramp shape but how late MediaPipe shows each ramp's middle,
-        which varies from 0.0 to 0.47 s between ramps of one clip (see pelvic_tilt's known
-        limits): mostly the One Euro filter the Tasks graph puts on every landmark in VIDEO mode
-        (min cutoff 0.05 Hz, beta 80: a 3 s time constant at rest, a tenth of it mid-ramp),
-        whose lag follows each ramp's speed. Measured on the same holds and not taken: other
-        RAMP_10_90 values (see its note); a ramp shape fitted per ramp from its 10..90 %
-        crossings (noise decides the shape: 10-18 holds beyond 0.3 s); a constant or quadrature
-        spread for MediaPipe's smoothing subtracted from each ramp (11-22 beyond); timing the
-        release on its whole fall by keeping a second of samples after the rep ends (the
-        release's lower half holds MediaPipe's slow settling: 15 beyond instead of 10); pelvic
-        tilt's timing signal on one feature alone instead of both (12 and 15 beyond); plateau
-        bands at 0.5-0.9 of the plateau (read long at every tempo but fast); MediaPipe's heavy
-        model instead of full (14 of 53 beyond, and three counts wrong: the thresholds are the
-        full model's).
-        """
-        if len(rep.samples) < 3:
-            return None
-        ts = np.array([t for t, _ in rep.samples], dtype=float)
-        raw = np.array([s for _, s in rep.samples], dtype=float)
-        sc = np.array([np.median(raw[max(0, i - 2): i + 3]) for i in range(len(raw))])
-        if not robust_peak(rep.levels or sc) >= self.reach:
-            return None
-        peak = robust_peak(sc)
-        if not peak > 0:
-            return None
-        plateau = float(np.median(sc[sc >= 0.5 * peak]))
-        top = np.flatnonzero(sc >= self.hold_level * plateau)
-        first_top, last_top = int(top[0]), int(top[-1])
-        start, end = float(ts[first_top]), float(ts[last_top])
-        near = np.flatnonzero(sc >= 0.95 * plateau)  # where each ramp has surely finished
-        rise_to, fall_from = int(near[0]), int(near[-1])
-        # Each ramp is measured from its own foot: the level the signal rests at before the rise
-        # (median of the samples before it first reaches a quarter of the plateau) and after
-        # the release. Not the neutral: MediaPipe often settles a tenth of a tilt off it after
-        # a release, and noise around the 10 % level then made a 0.35 s rise read 2.4 s.
-        first_quarter = np.flatnonzero(sc[: rise_to + 1] >= 0.25 * plateau)
-        rise_foot = 0.0
-        if first_quarter.size and first_quarter[0] > 0:
-            rise_foot = float(np.median(sc[: first_quarter[0]]))
-        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], rise_foot, plateau, rising=True)
-        foot = float(np.min(sc[fall_from:]))
-        fall = _crossings(ts[fall_from:], sc[fall_from:], max(0.0, foot), plateau, rising=False)
-        if rise is not None:
-            start = max(ts[0], rise[1] + rise[2] / 2)
-        if fall is not None and foot < 0.5 * plateau:
-            end = min(ts[-1], fall[1] - fall[2] / 2)
-        start = max(start, rep.start)
-        if rep.end is not None:
-            end = min(end, rep.end)
-        end = max(end, start)
-        return start, end, end - start
-
-
-# A ramp's 10-90 % time over its whole duration, i.e. the ramp shape assumed: 0.51 for a
-# minimum-jerk ramp (the classic model of a smooth human movement), 0.59 for a cosine one, 0.61
-# for smoothstep, 0.8 for a linear one. With a faithful signal a hold read this way is off by
-# (1 - true ratio / RAMP_10_90) x the ramp's length, so a wrong shape costs most on slow ramps.
-# Measured on 55 holds (the rendered pelvic tilt matrix, the CI clips and samples, the real
-# clip), holds off by more than 0.3 s: 0.59 -> 10 (fast tempo 0/18, normal 3/17, slow 7/18;
-# real clip -0.23 s on average); 0.64 -> 12; 0.7 -> 16 (slow +0.46 s on average); 0.8 -> 21.
-# The renderer eases with a cosine, so rendered clips alone would pick 0.59 whatever people do;
-# the real clip's two labelled holds (hand labels, ~0.1-0.2 s fuzzy) read 0.1 s shorter than
-# with 0.7. 0.59 it is: it also errs toward "hold longer", the safe side of a prescription.
-RAMP_10_90 = 0.59
-
-
-def _crossings(ts: np.ndarray, sc: np.ndarray, foot: float, top: float,
-               rising: bool) -> tuple[float, float, float] | None:
-    """(t10, t50, ramp seconds) of a rise (or fall) from `foot` to `top`, interpolated."""
-    if len(ts) < 2 or top - foot <= 0:
-        return None
-    frac = (sc - foot) / (top - foot)
-    if not rising:
-        ts, frac = ts[::-1], frac[::-1]  # read the fall backwards: it rises toward the plateau
-
-    def when(level: float) -> float | None:
-        # the last time the ramp was still below `level`, going toward the plateau at the end
-        below = np.flatnonzero(frac < level)
-        if below.size == 0 or below[-1] == len(frac) - 1:
-            return None
-        i = int(below[-1])
-        f0, f1 = frac[i], frac[i + 1]
-        return float(ts[i] + (level - f0) / (f1 - f0) * (ts[i + 1] - ts[i]))
-
-    t10, t50, t90 = when(0.1), when(0.5), when(0.9)
-    if t10 is None or t50 is None or t90 is None:
-        return None
-    ramp = abs(t90 - t10) / RAMP_10_90
-    return t10, t50, ramp
+    score: float
+    timing: float | None = None
+    side: str | None = None
+    values: dict[str, float] = field(default_factory=dict)
 
 
 class ExerciseAnalyzer(Analyzer):
     """The shared body of every exercise analyzer (see the module docstring).
 
     Class settings a subclass may change:
-    - `gap`: seconds without a judgeable frame after which an open rep is closed and a new set
-      begins (a hold never spans a gap);
-    - `rep_voiding_faults`: faults that make a movement *not* a rep of this exercise (a bridge is
-      not a pelvic tilt): a rep overlapping one, or within `voiding_margin` seconds of it, is
-      dropped and reported under `extra["not_counted"]`; reps are counted that many seconds
-      after they end, so the live count never has to go down;
-    - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for a
-      rep cut by the end of a set or of the video (never seen released);
-    - `fault_messages`: the report's words for each fault kind;
-    - `cycle_params`: thresholds of the `RepCycle`.
+    - `neutral_settings`: how its neutral is learned and guarded (None: `measure` scores itself);
+    - `smoothing`: extra filtering of the features (`signals.make_filter` kind and parameters);
+    - `gap`: seconds without a judgeable frame after which the rep in progress is cut and the
+      neutral learned again (a hold never spans a gap);
+    - `exclude_margin`: seconds around an excluding fault that also exclude a rep (reps are
+      counted that many seconds after they end, so the live count never goes down);
+    - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
+      a rep cut by the end of a set or of the video (never seen released);
+    - `cycle_params`: thresholds of the `RepCycle`; `fault_min_duration`: shorter faults are
+      flicker; `feedback_linger`: seconds a rep's verdict stays on screen.
     """
 
+    spec: ClassVar[ExerciseSpec]
+    neutral_settings: ClassVar[NeutralSettings | None] = None
+    smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
     gap: ClassVar[float] = 1.0
-    rep_voiding_faults: ClassVar[frozenset[str]] = frozenset()
-    voiding_margin: ClassVar[float] = 0.0  # seconds around a voiding fault that also void a rep
-    cut_rep_min_hold: ClassVar[float] = 1.0  # a rep cut before its release counts if held this long
-    min_hold: ClassVar[float] = 0.0  # a rep held less than this is a blip (exercises with holds)
-    fault_messages: ClassVar[dict[str, str]] = {}
+    exclude_margin: ClassVar[float] = 0.0
+    cut_rep_min_hold: ClassVar[float] = 1.0
+    min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
-    feedback_linger: ClassVar[float] = 2.5  # seconds a rep's verdict stays on screen
+    feedback_linger: ClassVar[float] = 2.5
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # An exercise analyzer names its registry entry (`name`), or brings its own `spec` (a
+        # test's toy exercise); the entry decides the prescription and the faults' effects.
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__:
+            cls.name = cls.spec.name
+        elif "name" in cls.__dict__:
+            cls.spec = spec_of(cls.name)
+        else:
+            return
+        cls.default_prescription = cls.spec.prescription
 
     def __init__(self, prescription: Prescription | None = None) -> None:
         super().__init__(prescription)
         self.sets = SetDetector(gap=self.gap)
         self.cycle = RepCycle(**self.cycle_params)
+        self.facing = SideVote()
+        self.neutral = Neutral(self.neutral_settings) if self.neutral_settings else None
+        self._smooth: Filter = make_filter(self.smoothing[0], **self.smoothing[1])
+        self._excluding = self.spec.faults_with(EXCLUDES)
+        self._voiding = self.spec.faults_with(VOIDS)
+        self._messages = {f.name: f.message for f in self.spec.faults}
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
         self._reps: list[Rep] = []
-        self._voided: list[dict[str, float]] = []
-        self._pending: list[Rep] = []  # ended reps waiting out `voiding_margin`
+        self._excluded: list[dict[str, float]] = []
+        self._pending: list[Rep] = []  # ended reps waiting out `exclude_margin`
+        self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
         self._set_spans: list[list[float]] = []
         self._recent_person_t: deque[float] = deque(maxlen=64)  # enough to date a confirmed cut
         self._last_t: float | None = None
@@ -360,6 +138,8 @@ class ExerciseAnalyzer(Analyzer):
         self._finished = False
         self._last_rep_note: tuple[float, Rep] | None = None
         self._feedback: Feedback | None = None
+        self.on_recalibrate()
+        self.on_new_set()
 
     # --- what a subclass provides ------------------------------------------------------------
 
@@ -371,27 +151,77 @@ class ExerciseAnalyzer(Analyzer):
         """The frame's Reading, or a cannot-judge reason found while measuring."""
         raise NotImplementedError
 
-    def new_set(self) -> None:
-        """Forget per-set state (baseline, filters): called when a set begins, and after a
-        stretch too long to judge (the person may have moved: calibrate again)."""
+    def score(self, dev: np.ndarray) -> Scored:
+        """The score from each feature's deviation from neutral, in full repetitions (in the
+        order of `neutral_settings.units`). Default: their mean."""
+        return Scored(float(np.mean(dev)))
 
-    def set_began(self) -> None:
-        """Called only when a new set begins (first sight, a cut, a new person), after
-        `new_set`: forget what must survive a long cannot-judge stretch within a set."""
+    def on_recalibrate(self) -> None:
+        """Forget what is learned with the neutral (filters, references): called when a set
+        begins and after a stretch too long to judge (the person may have moved)."""
+
+    def on_new_set(self) -> None:
+        """Forget what must survive a long cannot-judge stretch but not a new set (a start
+        position): called when a set begins (first sight, a cut, a new person)."""
+
+    def rep_faults(self, rep: Rep) -> list[Fault]:
+        """Faults judged on a whole rep when it ends (moving too fast, a short range)."""
+        return []
 
     def rep_counted(self, rep: Rep) -> None:
-        """Called once per rep when it is counted (after `voiding_margin`)."""
+        """Called once per rep when it is counted."""
 
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:
         """The one sentence to show now."""
         return ""
 
-    # --- the framework -----------------------------------------------------------------------
+    # --- what a subclass may ask -------------------------------------------------------------
 
     @property
     def set_index(self) -> int:
         return max(len(self._set_spans) - 1, 0)
+
+    @property
+    def rep_in_progress(self) -> bool:
+        """A repetition has started and not ended."""
+        return self.cycle.current is not None
+
+    @property
+    def neutral_ready(self) -> bool:
+        return self.neutral is not None and self.neutral.ready
+
+    def relearn_neutral(self) -> None:
+        """The person moved: learn the neutral again from a still stretch."""
+        if self.neutral is not None:
+            self.neutral.relearn()
+
+    def abandon_rep(self) -> None:
+        """The movement in progress was not a repetition of this exercise: drop it."""
+        self.cycle.cut()
+
+    def neutral_value(self, key: str) -> float:
+        """The learned neutral of one feature (scored or still); NaN before it is learned."""
+        return self.neutral.value(key) if self.neutral_ready else math.nan  # type: ignore[union-attr]
+
+    def facing_side(self, pose: PoseFrame) -> str:
+        """The body side facing the camera, voted until the neutral is taken, then fixed."""
+        return self.facing.update(pose, locked=self.neutral_ready)
+
+    def recent_rep(self, t: float) -> Rep | None:
+        """The rep that ended within `feedback_linger` seconds, for 'Good hold'-style cues."""
+        if self._last_rep_note and t - self._last_rep_note[0] <= self.feedback_linger:
+            return self._last_rep_note[1]
+        return None
+
+    # --- the framework -----------------------------------------------------------------------
+
+    def _recalibrate(self) -> None:
+        if self.neutral is not None:
+            self.neutral.new_set()
+        self._smooth.reset()
+        self.facing.reset()
+        self.on_recalibrate()
 
     def _begin_set(self, start: float) -> None:
         rip = self.cycle.cut()
@@ -406,8 +236,8 @@ class ExerciseAnalyzer(Analyzer):
         self._set_spans.append([start, start])
         self._last_judged = None
         self._stale = False
-        self.new_set()
-        self.set_began()
+        self._recalibrate()
+        self.on_new_set()
 
     def _last_before(self, start: float) -> float:
         """Time of the last frame with a person before `start` (for closing the previous set)."""
@@ -438,8 +268,8 @@ class ExerciseAnalyzer(Analyzer):
                 if isinstance(r, str):
                     reason = r
                 else:
-                    reading = r
-                    reason = r.cannot_judge
+                    reading = self._with_neutral(t, r) if self.neutral is not None else r
+                    reason = reading.cannot_judge
             if self._set_spans:  # (a body too broken to place has not started a set)
                 self._set_spans[-1][1] = t
         self.cannot.update(t, reason)
@@ -449,7 +279,7 @@ class ExerciseAnalyzer(Analyzer):
             # person may have moved, so calibrate again (once per stretch).
             if not self._stale and self._last_judged is not None and t - self._last_judged > self.gap:
                 self._close_rep(self.cycle.cut(), cut=True)
-                self.new_set()
+                self._recalibrate()
                 self._stale = True
             faults = reading.faults if reading is not None else frozenset()
             self.fault_log.update(t, set(faults), reading.fault_edges if reading is not None else None)
@@ -467,7 +297,7 @@ class ExerciseAnalyzer(Analyzer):
         done = self.cycle.update(t, score, reading.side, reading.values, reading.timing)
         if done is not None:
             self._close_rep(done, cut=False)
-        state = "calibrating" if reading.calibrating else self._state(t, reading)
+        state = "calibrating" if reading.calibrating else self._state(reading)
         hold = None
         cur = self.cycle.current
         if cur is not None and cur.reached is not None:
@@ -476,7 +306,62 @@ class ExerciseAnalyzer(Analyzer):
         self._feedback = fb
         return fb
 
-    def _state(self, t: float, reading: Reading) -> str:
+    def _with_neutral(self, t: float, r: Reading) -> Reading:
+        """Calibrate, guard and score the reading's features against the neutral (in place)."""
+        neutral = self.neutral
+        assert neutral is not None
+        if r.features is None:
+            return r
+        features = dict(r.features)
+        keys = list(features)
+        smoothed = np.atleast_1d(np.asarray(self._smooth(t, np.array([features[k] for k in keys]))))
+        features = dict(zip(keys, (float(v) for v in smoothed)))
+        neutral.saw(t)
+        if r.cannot_judge is not None:
+            return r
+        vec, learned = neutral.vector(features)
+        if not neutral.ready:
+            state = neutral.calibrate(t, learned, r.learn)
+            r.calibrating = state == CALIBRATING
+            r.cannot_judge = None if r.calibrating else state
+            r.score = math.nan
+            return r
+        recovering = neutral.glitch(t, vec, self.rep_in_progress)
+        dev = neutral.deviation(vec)
+        wild = neutral.wild(t, dev)
+        if wild == "glitch":  # a frame or two far off: a landmark glitch, skip it
+            r.score = math.nan
+            return r
+        if wild == "moved" or self._rep_too_long(t):
+            neutral.relearn()
+            self.cycle.cut()  # whatever was in progress was not a rep from this neutral
+            r.score = math.nan
+            r.cannot_judge = neutral.settings.other_movement
+            return r
+        scored = self.score(dev)
+        r.values.update(scored.values)
+        r.values["noise"] = round(neutral.noise, 3)
+        r.score, r.timing, r.side = scored.score, scored.timing, scored.side
+        if recovering:
+            # The tracker is still forgetting a landmark jump: no rep starts (its frames still
+            # time a rep that rises meanwhile), and nothing is learned.
+            r.score = min(r.score, 0.0)
+            return r
+        at_rest = not self.rep_in_progress and not self.cycle.starting and r.learn
+        neutral.follow(t, learned, dev, at_rest)
+        if neutral.noisy(t) and not self.rep_in_progress:
+            r.score = math.nan
+            r.cannot_judge = BELOW_NOISE
+        return r
+
+    def _rep_too_long(self, t: float) -> bool:
+        """A 'hold' far beyond any prescription means the neutral was learned in the wrong place."""
+        cur = self.cycle.current
+        assert self.neutral is not None
+        longest = self.prescription.hold_max or self.prescription.hold
+        return cur is not None and t - cur.start > max(self.neutral.settings.max_rep_seconds, 3.0 * longest)
+
+    def _state(self, reading: Reading) -> str:
         cur = self.cycle.current
         if cur is None:
             return "neutral"
@@ -486,6 +371,16 @@ class ExerciseAnalyzer(Analyzer):
             return "releasing"
         return "holding"
 
+    def _counts(self) -> tuple[int, dict[str, int] | None]:
+        """The count to show against the target: per side where the exercise has sides."""
+        if not self.spec.sides:
+            return len(self._reps), None
+        by_side = {s: 0 for s in self.spec.sides}
+        for rep in self._reps:
+            if rep.side in by_side:
+                by_side[rep.side] += 1
+        return len(self._reps), by_side
+
     def _make_feedback(self, state: str, reading: Reading | None, hold: float | None,
                        faults: frozenset[str], reason: str | None) -> Feedback:
         if reason and not faults:
@@ -493,21 +388,16 @@ class ExerciseAnalyzer(Analyzer):
         else:
             cue = self.cue(self._last_t or 0.0, state, reading, hold, faults)
         side = reading.side if reading is not None else None
+        count, by_side = self._counts()
         return Feedback(
-            exercise=self.name, state=state, count=len(self._reps),
+            exercise=self.name, state=state, count=count,
             target=self.prescription.reps, good=sum(r.met for r in self._reps),
             hold_elapsed=hold, hold_target=self.prescription.hold or None, cue=cue,
-            faults=tuple(sorted(faults)), cannot_judge=reason, side=side,
+            faults=tuple(sorted(faults)), cannot_judge=reason, side=side, by_side=by_side,
         )
 
-    def recent_rep(self, t: float) -> Rep | None:
-        """The rep that ended within `feedback_linger` seconds, for 'Good hold'-style cues."""
-        if self._last_rep_note and t - self._last_rep_note[0] <= self.feedback_linger:
-            return self._last_rep_note[1]
-        return None
-
     def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
-        """A movement ended: make it a Rep, held back `voiding_margin` s for a voiding fault."""
+        """A movement ended: make it a Rep, held back `exclude_margin` s for an excluding fault."""
         if rip is None or not rip.samples:
             return
         hold = self.cycle.hold_of(rip)
@@ -526,27 +416,39 @@ class ExerciseAnalyzer(Analyzer):
         measured["hold_end"] = round(h_end, 3)
         if cut:
             measured["cut_short"] = 1.0
+        timed = target > 0 or bool(self.prescription.hold_max)
+        # The hold from its rounded edges, so it never exceeds the rounded rep it lies in.
+        held = round(measured["hold_end"] - measured["hold_start"], 3)
+        hold_met = seconds + 1e-9 >= target
         rep = Rep(
             index=0, start=round(rip.start, 3), end=round(end, 3), set_index=self.set_index,
-            side=rip.side, hold=round(seconds, 3) if target > 0 or self.prescription.hold_max else None,
-            met=seconds + 1e-9 >= target, measured=measured,
+            side=rip.side, hold=held if timed else None, met=hold_met,
+            hold_met=hold_met if timed else None, measured=measured,
         )
+        for fault in self.rep_faults(rep):
+            self._rep_faults.append(fault)
         self._pending.append(rep)
         self._confirm_pending(self._last_t or end)
 
-    def _confirm_pending(self, t: float, final: bool = False) -> None:
-        """Count the reps whose margin has passed, unless a voiding fault (a bridge) touched them."""
-        m = self.voiding_margin
+    def _fault_spans(self, t: float) -> list[tuple[str, float, float]]:
         spans = self.fault_log.intervals() + [(k, t - d, t) for k, d in self.fault_log.active(t).items()]
+        return spans + [(f.kind, f.start, f.end) for f in self._rep_faults]
+
+    def _confirm_pending(self, t: float, final: bool = False) -> None:
+        """Count the reps whose margin has passed: not those an excluding fault touched (a
+        bridge is not a tilt), and not as met those a voiding fault overlaps."""
+        m = self.exclude_margin
+        spans = self._fault_spans(t)
         keep: list[Rep] = []
         for rep in self._pending:
             if not final and t < rep.end + m:
                 keep.append(rep)
                 continue
-            if any(k in self.rep_voiding_faults and s - m < rep.end and e + m > rep.start
-                   for k, s, e in spans):
-                self._voided.append({"start": rep.start, "end": rep.end})
+            if any(k in self._excluding and s - m < rep.end and e + m > rep.start for k, s, e in spans):
+                self._excluded.append({"start": rep.start, "end": rep.end})
                 continue
+            if any(k in self._voiding and s < rep.end and e > rep.start for k, s, e in spans):
+                rep.met = False
             rep.index = len(self._reps) + 1
             self._reps.append(rep)
             self._last_rep_note = (t, rep)
@@ -565,22 +467,18 @@ class ExerciseAnalyzer(Analyzer):
     def report(self) -> Report:
         self.finish()
         faults = [
-            Fault(kind=k, start=round(s, 3), end=round(e, 3), message=self.fault_messages.get(k, ""))
+            Fault(kind=k, start=round(s, 3), end=round(e, 3), message=self._messages.get(k, ""))
             for k, s, e in self.fault_log.intervals()
-        ]
+        ] + list(self._rep_faults)
+        faults.sort(key=lambda f: (f.start, f.kind))
         for rep in self._reps:
             rep.faults = [f for f in faults if f.start < rep.end and f.end > rep.start]
+            voided = any(f.kind in self._voiding for f in rep.faults)
+            rep.met = rep.hold_met is not False and not voided
         cannot = [Interval(round(s, 3), round(e, 3), k) for k, s, e in self.cannot.intervals() if e > s]
         sets = [Interval(round(s, 3), round(e, 3), "") for s, e in self._set_spans]
         extra: dict[str, object] = {}
-        if self.rep_voiding_faults:
-            extra["not_counted"] = list(self._voided)
+        if self._excluding:
+            extra["not_counted"] = list(self._excluded)
         return Report(exercise=self.name, prescription=self.prescription, reps=list(self._reps),
                       faults=faults, cannot_judge=cannot, sets=sets, extra=extra)
-
-
-def robust_peak(values: list[float] | np.ndarray, q: float = 90.0) -> float:
-    """A peak that one outlier frame cannot make: the q-th percentile."""
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    return float(np.percentile(arr, q)) if arr.size else float("nan")

@@ -1,44 +1,24 @@
-"""The primitives every analyzer is built from, each written once.
+"""The time-series primitives every analyzer is built from, each written once.
 
 Landmarks arrive ~25-30 times a second, already smoothed by the Tasks graph in VIDEO mode, and
-the movements we judge are small (a pelvic tilt moves the hip a few pixels). So every primitive
-here works in *time* (seconds from the source's `t`, never frame counts: cameras drop frames and
-files have variable frame rates) and is honest about noise:
+the movements judged are small, so every primitive works in *time* (seconds from the source's
+`t`, never frame counts: cameras drop frames and files have variable frame rates):
 
 - smoothing filters behind a factory (`make_filter("none" | "ema" | "one_euro")`), so "no extra
-  smoothing" is a choice the caller makes, not a missing branch;
-- `Hysteresis`: two thresholds and a minimum dwell time, so a state flips only when the signal
-  has clearly and lastingly crossed, and tells *when* the crossing began;
-- `Baseline`: a per-set neutral calibration with its own noise estimate, so "the signal is below
-  the noise" can be said instead of guessed;
-- gating (`missing_landmarks`, `out_of_frame`) for visibility/presence and bodies cut by the frame;
-- `SetDetector`: a new set when the person is lost for longer than a gap, or the body jumps in
-  position or scale (a camera cut, another person), so a rep or hold never spans two sets;
-- geometry in the image plane (pixels, y down): angles, the body axis, side-view and posture
-  checks, which side faces the camera.
+  smoothing" is a choice, not a missing branch;
+- `Hysteresis`: two thresholds and a dwell time, telling *when* a crossing began;
+- `Baseline`: a neutral value learned while still, with its own noise estimate;
+- `IntervalLog`: per-frame labels (a fault, a cannot-judge reason) turned into intervals.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
-
-from formcheck.landmarks import PRESENCE, VISIBILITY, Z, Landmark, PoseFrame
-
-# ---------------------------------------------------------------------------------------------
-# Cannot-judge reasons: the words the screen shows and the report counts.
-
-NO_PERSON = "no person in view"
-BODY_NOT_VISIBLE = "body not fully visible"
-WRONG_VIEW = "wrong view: film from the side"
-NOT_LYING = "not lying down"
-NOT_SUPINE = "not lying on the back"
-BELOW_NOISE = "signal below the noise"
 
 # ---------------------------------------------------------------------------------------------
 # Smoothing
@@ -284,322 +264,60 @@ class Baseline:
 
 
 # ---------------------------------------------------------------------------------------------
-# Gating
+# Intervals
 
 
-def missing_landmarks(
-    pose: PoseFrame, landmarks: Iterable[Landmark], min_visibility: float = 0.5
-) -> list[Landmark]:
-    """The landmarks whose min(visibility, presence) is below `min_visibility` (all if no person)."""
-    lms = list(landmarks)
-    if pose.landmarks is None:
-        return lms
-    arr = pose.landmarks
-    return [
-        lm for lm in lms
-        if not (min(arr[lm, VISIBILITY], arr[lm, PRESENCE]) >= min_visibility)  # NaN -> missing
-    ]
+class IntervalLog:
+    """Turns a per-frame label (a fault kind, a cannot-judge reason, or None) into intervals.
 
-
-def out_of_frame(pose: PoseFrame, landmarks: Iterable[Landmark], margin: float = 0.0) -> list[Landmark]:
-    """Landmarks placed outside the image (MediaPipe extrapolates joints cut off by the frame).
-
-    `margin` is a fraction of the image: 0.02 treats joints within 2 % of an edge as outside.
-    """
-    lms = list(landmarks)
-    if pose.landmarks is None:
-        return lms
-    xy = pose.landmarks[[int(lm) for lm in lms], :2]
-    bad = ~((xy >= margin) & (xy <= 1 - margin)).all(axis=1)
-    return [lm for lm, b in zip(lms, bad) if b]
-
-
-# ---------------------------------------------------------------------------------------------
-# Geometry (image plane, pixels, y down)
-
-SIDES = ("left", "right")
-_PAIRS = {
-    "shoulder": (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
-    "hip": (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-    "knee": (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
-    "ankle": (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
-    "heel": (Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
-    "elbow": (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
-    "wrist": (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
-    "ear": (Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
-}
-
-
-def joint(part: str, side: str) -> Landmark:
-    """joint("hip", "left") -> Landmark.LEFT_HIP."""
-    return _PAIRS[part][SIDES.index(side)]
-
-
-def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
-    """The angle at `b` between b->a and b->c, in degrees (0..180)."""
-    u, v = np.asarray(a, float) - b, np.asarray(c, float) - b
-    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
-    if nu == 0 or nv == 0:
-        return float("nan")
-    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0))))
-
-
-def direction_deg(p: np.ndarray, q: np.ndarray) -> float:
-    """Direction of p->q in degrees in the image, counter-clockwise from image right (y up)."""
-    d = np.asarray(q, float) - p
-    return float(np.degrees(np.arctan2(-d[1], d[0])))
-
-
-def signed_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """Distance of `p` from the line a->b, positive on the image-*up* side of the line."""
-    d = np.asarray(b, float) - a
-    n = np.linalg.norm(d)
-    if n == 0:
-        return float("nan")
-    cross = d[0] * (p[1] - a[1]) - d[1] * (p[0] - a[0])  # y down: negative = above for d pointing right
-    dist = cross / n
-    # normal pointing image-up: choose the sign so that a point with smaller y is positive
-    up = -1.0 if d[0] >= 0 else 1.0
-    return float(up * dist)
-
-
-def midpoint(pose: PoseFrame, part: str) -> np.ndarray:
-    """Pixel midpoint of a left/right pair, e.g. midpoint(pose, "hip")."""
-    return pose.pixels(list(_PAIRS[part])).mean(axis=0)
-
-
-@dataclass(frozen=True)
-class BodyAxis:
-    """Shoulders-to-hips axis in pixels: where the body is, how big, and how it lies."""
-
-    shoulder: np.ndarray
-    hip: np.ndarray
-
-    @property
-    def length(self) -> float:
-        """Torso length in pixels: the scale every distance is divided by."""
-        return float(np.linalg.norm(self.hip - self.shoulder))
-
-    @property
-    def centre(self) -> np.ndarray:
-        return (self.hip + self.shoulder) / 2
-
-    @property
-    def tilt_from_horizontal(self) -> float:
-        """0 deg = torso horizontal in the image (lying), 90 = vertical (standing)."""
-        d = self.hip - self.shoulder
-        return float(np.degrees(np.arctan2(abs(d[1]), abs(d[0]) + 1e-12)))
-
-
-def body_axis(pose: PoseFrame, side: str | None = None) -> BodyAxis:
-    """The torso axis: from the midpoints of shoulders and hips, or one side's joints."""
-    if side is None:
-        return BodyAxis(midpoint(pose, "shoulder"), midpoint(pose, "hip"))
-    return BodyAxis(pose.pixels([joint("shoulder", side)])[0], pose.pixels([joint("hip", side)])[0])
-
-
-# Share of the body's long axis (shoulders to ankles, in MediaPipe's world landmarks) that runs
-# along the camera's line of sight, above which an upright-looking body is lying seen end-on.
-# Measured: a person standing (standing_squats, 254 frames) at most 0.35; lying filmed from the
-# feet, 0.38-0.82 (rendered feet-high camera, 4 clips; 2 of 3387 frames below 0.4) and 0.96
-# (cobra_press_up's end-on part, 215 frames, 1 below 0.4).
-END_ON_DEPTH = 0.4
-
-
-def posture(pose: PoseFrame, lying_max_deg: float = 35.0, standing_min_deg: float = 55.0) -> str:
-    """"lying", "standing", "end-on" or "unknown" from the body's long axis (shoulders to ankles).
-
-    The whole body's axis, not the torso's: in a bridge or a press-up the torso tilts 30-45
-    degrees while the shoulders (or hands) and feet stay on the floor, and the person is still
-    lying. Standing needs the shoulders above the ankles as well. Assumes the image is upright
-    (sources apply the container rotation). Lying covers supine and prone: see `lying_face`.
-    A body lying along the line of sight (the camera at its feet or head) also looks upright
-    in the image; MediaPipe's world landmarks tell it apart by depth ("end-on": lying, but no
-    side view), so nobody lying down is told they are not.
-    """
-    if pose.landmarks is None:
-        return "unknown"
-    top, bottom = midpoint(pose, "shoulder"), midpoint(pose, "ankle")
-    d = bottom - top
-    if not np.all(np.isfinite(d)) or not np.any(d):
-        return "unknown"
-    angle = float(np.degrees(np.arctan2(abs(d[1]), abs(d[0]))))
-    if angle <= lying_max_deg:
-        return "lying"
-    if angle >= standing_min_deg and top[1] < bottom[1]:
-        return "end-on" if depth_share(pose) >= END_ON_DEPTH else "standing"
-    return "unknown"
-
-
-def depth_share(pose: PoseFrame) -> float:
-    """How much of the shoulders-to-ankles axis runs toward the camera (0..1; 0 without world
-    landmarks): |z| over its length in MediaPipe's world landmarks (metres, camera-aligned)."""
-    if pose.world is None:
-        return 0.0
-    w = pose.world
-    axis = ((w[Landmark.LEFT_SHOULDER, :3] + w[Landmark.RIGHT_SHOULDER, :3])
-            - (w[Landmark.LEFT_ANKLE, :3] + w[Landmark.RIGHT_ANKLE, :3])) / 2.0
-    length = float(np.linalg.norm(axis))
-    if not (length > 0 and np.all(np.isfinite(axis))):
-        return 0.0
-    return float(abs(axis[2]) / length)
-
-
-def lying_face(pose: PoseFrame) -> str | None:
-    """"up" (supine) or "down" (prone) for a person lying in a side view, None if unclear.
-
-    Lying on the back the nose points at the ceiling, so it sits above (smaller y than) the ears;
-    lying face down it sits below them. Measured in torso lengths to be scale-free.
-    """
-    if pose.landmarks is None:
-        return None
-    axis = body_axis(pose)
-    if axis.length <= 0:
-        return None
-    nose = pose.pixels([Landmark.NOSE])[0]
-    ears = midpoint(pose, "ear")
-    dy = (ears[1] - nose[1]) / axis.length
-    if dy > 0.05:
-        return "up"
-    if dy < -0.05:
-        return "down"
-    return None
-
-
-def side_view_ratio(pose: PoseFrame) -> float:
-    """Shoulder and hip width over torso length, in the image: ~0 in a true side view.
-
-    Seen from the side the left and right joints nearly overlap; seen from the front or above,
-    the shoulders are about 0.7 torso lengths apart. The mean of the shoulder and hip ratios.
-    """
-    axis = body_axis(pose)
-    if axis.length <= 0:
-        return float("nan")
-    sh = pose.pixels(list(_PAIRS["shoulder"]))
-    hp = pose.pixels(list(_PAIRS["hip"]))
-    w = (np.linalg.norm(sh[0] - sh[1]) + np.linalg.norm(hp[0] - hp[1])) / 2
-    return float(w / axis.length)
-
-
-def facing_side(pose: PoseFrame) -> str | None:
-    """Which side of the body faces the camera: "left", "right" or None when unclear.
-
-    The near side's joints are closer to the camera (smaller MediaPipe z) and more visible; the
-    vote sums both over shoulders, hips, knees and ankles.
-    """
-    if pose.landmarks is None:
-        return None
-    arr = pose.landmarks
-    score = 0.0
-    for part in ("shoulder", "hip", "knee", "ankle"):
-        left, right = _PAIRS[part]
-        score += float(arr[right, Z] - arr[left, Z])  # > 0: left is nearer
-        score += float(arr[left, VISIBILITY] - arr[right, VISIBILITY])
-    if math.isnan(score) or abs(score) < 0.05:
-        return None
-    return "left" if score > 0 else "right"
-
-
-# ---------------------------------------------------------------------------------------------
-# New-set detection
-
-
-@dataclass(frozen=True)
-class SetChange:
-    """A new set began at `start`; `reason` says why ("person lost", "body jumped", "first")."""
-
-    start: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class BodyPlacement:
-    """Where the body is in the image and how it is seen: what a camera cut changes at once."""
-
-    centre: np.ndarray  # torso centre, pixels
-    scale: float  # torso length, pixels
-    view: float  # side_view_ratio
-    direction: float  # torso direction, degrees
-
-    @staticmethod
-    def of(pose: PoseFrame) -> "BodyPlacement | None":
-        if pose.landmarks is None:
-            return None
-        axis = body_axis(pose)
-        placement = BodyPlacement(axis.centre, axis.length, side_view_ratio(pose),
-                                  direction_deg(axis.shoulder, axis.hip))
-        values = [*placement.centre, placement.scale, placement.view, placement.direction]
-        if not all(math.isfinite(v) for v in values) or placement.scale <= 0:
-            return None
-        return placement
-
-
-class SetDetector:
-    """Splits a session into sets, so no rep or hold is carried across a cut or a new person.
-
-    A new set starts when:
-    - the person is first seen, or seen again after being lost (or after a gap in the
-      timestamps) for longer than `gap` seconds;
-    - between two consecutive frames the body's placement jumps: its centre by more than `jump`
-      torso lengths, its size by more than a factor `scale_jump`, its side-view ratio by more
-      than `view_jump` or its direction by more than `turn_jump` degrees. A person moves far
-      less than that in one frame; a camera cut or a new person does it at once. The jump must
-      last `confirm` seconds (the body not coming back to where it was): a one-frame glitch of
-      the landmarks is not a cut. The set is dated from the frame of the jump.
+    An interval runs from the first frame with the label to the first frame without it (or the
+    last frame seen, at `close`). Intervals shorter than `min_duration` are dropped, and two of
+    the same label separated by less than `merge_gap` seconds are merged, so one flicker does
+    not split or create an event.
     """
 
-    def __init__(self, gap: float = 1.0, jump: float = 0.15, scale_jump: float = 1.15,
-                 view_jump: float = 0.12, turn_jump: float = 12.0, confirm: float = 0.25) -> None:
-        self.gap, self.jump, self.scale_jump = gap, jump, scale_jump
-        self.view_jump, self.turn_jump, self.confirm = view_jump, turn_jump, confirm
-        self.reset()
+    def __init__(self, min_duration: float = 0.0, merge_gap: float = 0.0) -> None:
+        self.min_duration, self.merge_gap = min_duration, merge_gap
+        self._open: dict[str, float] = {}
+        self._last_t: float | None = None
+        self._done: list[tuple[str, float, float]] = []
 
-    def reset(self) -> None:
-        self._last: tuple[float, BodyPlacement] | None = None
-        self._candidate: tuple[float, BodyPlacement] | None = None  # (jump time, placement before)
-        self.index = -1
-        self.start: float | None = None
+    def update(self, t: float, labels: str | set[str] | frozenset[str] | None,
+               edges: dict[str, float] | None = None) -> None:
+        """Labels present at `t`. `edges` may date a label's start or end earlier than `t`: a
+        switch with a dwell time knows when the crossing it just confirmed began."""
+        now = {labels} if isinstance(labels, str) else set(labels or ())
+        edges = edges or {}
+        for key in list(self._open):
+            if key not in now:
+                start = self._open.pop(key)
+                self._push(key, start, max(start, min(t, edges.get(key, t))))
+        for key in now:
+            if key not in self._open:
+                self._open[key] = min(t, edges.get(key, t))
+        self._last_t = t
 
-    def distance(self, a: BodyPlacement, b: BodyPlacement) -> float:
-        """How different two placements are, in units of the jump thresholds (> 1 = a jump)."""
-        scale = max(a.scale, b.scale)
-        turn = abs((a.direction - b.direction + 180.0) % 360.0 - 180.0)
-        return max(
-            float(np.linalg.norm(a.centre - b.centre)) / scale / self.jump,
-            abs(math.log(a.scale / b.scale)) / math.log(self.scale_jump),
-            abs(a.view - b.view) / self.view_jump,
-            turn / self.turn_jump,
-        )
+    def active(self, t: float) -> dict[str, float]:
+        """Labels open now with how long they have lasted."""
+        return {k: t - s for k, s in self._open.items()}
 
-    def update(self, pose: PoseFrame) -> SetChange | None:
-        """Feed every frame; returns a SetChange on the frame that confirms a new set."""
-        now = BodyPlacement.of(pose)
-        if now is None:
-            return None
-        t = pose.t
-        last, self._last = self._last, (t, now)
-        if last is None:
-            return self._begin(SetChange(t, "first"))
-        if t - last[0] > self.gap:
-            return self._begin(SetChange(t, "person lost"))
-        if self._candidate is None:
-            if self.distance(now, last[1]) > 1.0:
-                self._candidate = (t, last[1])
-            return None
-        cand_t, before = self._candidate
-        if self.distance(now, before) <= 1.0:
-            self._candidate = None  # back where it was: a glitch, not a cut
-        elif t - cand_t >= self.confirm:
-            return self._begin(SetChange(cand_t, "body jumped"))
-        return None
+    def close(self, t: float | None = None) -> None:
+        end = t if t is not None else self._last_t
+        for key, start in list(self._open.items()):
+            self._push(key, start, end if end is not None else start)
+        self._open.clear()
 
-    @property
-    def pending(self) -> bool:
-        """True while a jump is waiting for confirmation (the frames may belong to a new set)."""
-        return self._candidate is not None
+    def _push(self, key: str, start: float, end: float) -> None:
+        for i in range(len(self._done) - 1, -1, -1):
+            k, s, e = self._done[i]
+            if k == key:
+                if start - e <= self.merge_gap:
+                    self._done[i] = (k, s, max(e, end))
+                    return
+                break
+        self._done.append((key, start, end))
 
-    def _begin(self, change: SetChange) -> SetChange:
-        self._candidate = None
-        self.index += 1
-        self.start = change.start
-        return change
+    def intervals(self) -> list[tuple[str, float, float]]:
+        """(label, start, end), time-ordered, open ones excluded, short ones dropped."""
+        kept = [iv for iv in self._done if iv[2] - iv[1] >= self.min_duration]
+        return sorted(kept, key=lambda iv: (iv[1], iv[0]))

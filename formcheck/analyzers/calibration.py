@@ -1,0 +1,221 @@
+"""Finding and keeping the person's neutral position, and knowing when not to trust it.
+
+The movements formcheck judges are small against a person's own resting position, so most
+analyzers measure their features against a *neutral* learned per set. The steps around that
+neutral are the same for every exercise and live here, each configurable (or off) through
+`NeutralSettings`, each tested on its own:
+
+- `SideVote`: which side of the body faces the camera, voted over the calibration, then fixed
+  for the set (switching joints mid-set would shift every feature against the neutral);
+- tracker warm-up: MediaPipe's landmarks settle over the first fraction of a second of a person;
+- calibration: the neutral is taken from a still stretch (`signals.Baseline`), with the jitter
+  measured there; a jitter that is a sizeable part of a repetition is "signal below the noise";
+- glitch guard: a jump no body makes in one frame starts nothing until the tracker's smoothing
+  has forgotten it;
+- wild-deviation guard: a change far bigger than a repetition is another movement: not judged,
+  and the neutral is learned again;
+- drift: at rest the neutral follows slow drift; a lasting shift that is not a repetition makes
+  it be learned again.
+
+Features are in their own units; `NeutralSettings.units` says how much each changes in one full
+repetition, so every threshold here is in full repetitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.analyzers.geometry import facing_side
+from formcheck.analyzers.reasons import BELOW_NOISE
+from formcheck.analyzers.signals import Baseline, Hysteresis
+from formcheck.landmarks import PoseFrame
+
+CALIBRATING = "calibrating"
+
+
+class SideVote:
+    """The body side facing the camera: votes until `locked`, then fixed until `reset`."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.side: str | None = None
+        self._votes = {"left": 0, "right": 0}
+        self._voted_at: float | None = None
+
+    def update(self, pose: PoseFrame, locked: bool) -> str:
+        """The side to measure on: a frame votes (once per time) while not `locked`."""
+        if (not locked or self.side is None) and pose.t != self._voted_at:
+            self._voted_at = pose.t
+            vote = facing_side(pose)
+            if vote:
+                self._votes[vote] += 1
+            self.side = max(self._votes, key=lambda k: self._votes[k])
+        return self.side
+
+
+@dataclass(frozen=True)
+class NeutralSettings:
+    """How an exercise's neutral is learned and guarded; every threshold in full repetitions.
+
+    `units`: each scored feature's change in one full repetition (signed: the direction of the
+    movement); `still`: other features that must keep still while the neutral is learned, with
+    their tolerance in their own units (e.g. where the knees lie); both are learned with the
+    neutral and their values are readable afterwards. A guard set to None is off.
+    """
+
+    units: dict[str, float]
+    still: dict[str, float] = field(default_factory=dict)
+    window: float = 4.0  # seconds of rest the neutral is the median of
+    settle: float = 1.0  # seconds still before the neutral is taken
+    calibration_drift: float = 0.3  # how far a scored feature may drift meanwhile
+    warmup: float = 0.3  # seconds after a set starts that are not used (tracker settling)
+    max_noise: float | None = 0.2  # jitter above which the signal is "below the noise"
+    glitch_step: float | None = 3.0  # a change this big between two frames is a glitch
+    glitch_frame_gap: float = 0.1  # ... when the frames are at most this far apart (s)
+    glitch_recovery: float = 1.0  # seconds after a glitch in which no repetition starts
+    glitch_seconds: float = 0.2  # a wild stretch shorter than this is skipped as a glitch
+    max_deviation: float | None = 12.0  # beyond this, another movement: learn again
+    drift_band: float = 0.2  # the neutral follows only frames with every feature this near
+    rebase_after: float = 6.0  # seconds of a lasting shift off neutral before learning again
+    max_rep_seconds: float = 20.0  # a repetition longer than this (or 3 x the longest
+    # prescribed hold) was measured from a wrong neutral: learn again
+    other_movement: str = "moving too much for this exercise"
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.units)
+
+    @property
+    def still_keys(self) -> list[str]:
+        return list(self.still)
+
+
+class Neutral:
+    """The neutral of one set and its guards (see the module docstring).
+
+    The framework calls, per judgeable frame: `saw` (the set's clock), `calibrate` until
+    `ready`, then `glitch`, `deviation`, `wild`, and at rest `follow`, then `noisy`.
+    `relearn` forgets the neutral (not the set's clock); `new_set` forgets everything.
+    """
+
+    def __init__(self, settings: NeutralSettings) -> None:
+        self.settings = s = settings
+        self.units = np.array([s.units[k] for k in s.keys], dtype=float)
+        self._abs_units = np.abs(self.units)
+        self._n = len(s.keys)
+        self._drift = np.concatenate([s.calibration_drift * self._abs_units,
+                                      np.array([s.still[k] for k in s.still_keys], dtype=float)])
+        self.new_set()
+
+    def new_set(self) -> None:
+        s = self.settings
+        self.baseline = Baseline(window=s.window, settle=s.settle, max_drift=self._drift)
+        noise = s.max_noise if s.max_noise is not None else np.inf
+        self._noisy = Hysteresis(noise, 0.75 * noise, dwell_on=0.3)
+        self._first_t: float | None = None  # first frame measured in this set
+        self._rest_seen: float | None = None  # last time at rest near neutral
+        self._wild_since: float | None = None
+        self._prev: tuple[float, np.ndarray] | None = None
+        self._glitch_at: float | None = None
+
+    def relearn(self) -> None:
+        """Learn the neutral again from a still stretch (the person moved)."""
+        self.baseline.reset()
+
+    @property
+    def ready(self) -> bool:
+        return self.baseline.ready
+
+    def value(self, key: str) -> float:
+        """The learned neutral of one feature (scored or still)."""
+        s = self.settings
+        keys = s.keys + s.still_keys
+        return float(self.baseline.value[keys.index(key)])
+
+    def vector(self, features: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(scored features, all features learned) in the settings' order."""
+        s = self.settings
+        vec = np.array([features[k] for k in s.keys], dtype=float)
+        still = np.array([features[k] for k in s.still_keys], dtype=float)
+        return vec, np.concatenate([vec, still])
+
+    def saw(self, t: float) -> None:
+        """A frame of this set was measured (starts the tracker warm-up clock)."""
+        if self._first_t is None:
+            self._first_t = t
+
+    def calibrate(self, t: float, learned: np.ndarray, learn: bool) -> str | None:
+        """Feed the calibration; CALIBRATING, BELOW_NOISE, or None once ready."""
+        if self.ready:
+            return None
+        first = t if self._first_t is None else self._first_t
+        if learn and t - first >= self.settings.warmup:
+            self.baseline.update(t, learned)
+            if self.ready:
+                self._rest_seen = t  # the drift clock counts from this neutral, not an older one
+        jitter = self.baseline.noise[: self._n] / self._abs_units
+        if np.all(np.isfinite(jitter)):
+            self._noisy.update(t, float(np.max(jitter)))
+        return BELOW_NOISE if self._noisy.active else CALIBRATING
+
+    def glitch(self, t: float, vec: np.ndarray, rep_active: bool) -> bool:
+        """True while recovering from a landmark jump (no repetition may start)."""
+        s = self.settings
+        prev, self._prev = self._prev, (t, vec)
+        if s.glitch_step is None:
+            return False
+        if prev is not None and t - prev[0] <= s.glitch_frame_gap:
+            if float(np.max(np.abs(vec - prev[1]) / self._abs_units)) > s.glitch_step:
+                self._glitch_at = t
+        return (self._glitch_at is not None and t - self._glitch_at < s.glitch_recovery
+                and not rep_active)
+
+    def deviation(self, vec: np.ndarray) -> np.ndarray:
+        """Each scored feature's distance from the neutral, in full repetitions (signed)."""
+        return (vec - self.baseline.value[: self._n]) / self.units
+
+    def wild(self, t: float, dev: np.ndarray) -> str | None:
+        """"glitch" for a short excursion far beyond a repetition (skip the frame), "moved" for a
+        lasting one (another movement: learn again), else None."""
+        s = self.settings
+        if s.max_deviation is None:
+            return None
+        wild = bool(np.max(np.abs(dev)) > s.max_deviation)
+        if wild and self._wild_since is None:
+            self._wild_since = t
+        elif not wild:
+            self._wild_since = None
+        if not wild:
+            return None
+        assert self._wild_since is not None
+        return "glitch" if t - self._wild_since < s.glitch_seconds else "moved"
+
+    def follow(self, t: float, learned: np.ndarray, dev: np.ndarray, at_rest: bool) -> None:
+        """At rest near the neutral, follow slow drift; after a lasting shift, learn again.
+
+        Only frames with every feature near the neutral are learned: a shift in one feature
+        alone, learned frame by frame, would ratchet the neutral into a movement before its
+        score reached the start threshold.
+        """
+        if not at_rest:
+            self._rest_seen = t
+            return
+        if self._rest_seen is None or float(np.max(np.abs(dev))) < self.settings.drift_band:
+            self.baseline.update(t, learned)
+            self._rest_seen = t
+        elif t - self._rest_seen > self.settings.rebase_after:
+            self.baseline.reset()
+
+    @property
+    def noise(self) -> float:
+        """The neutral's frame-to-frame jitter, in full repetitions (its worst feature)."""
+        return float(np.max(self.baseline.noise[: self._n] / self._abs_units))
+
+    def noisy(self, t: float) -> bool:
+        """Is the jitter now a sizeable part of a repetition (with hysteresis)?"""
+        self._noisy.update(t, self.noise)
+        return self._noisy.active

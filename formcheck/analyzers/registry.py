@@ -1,0 +1,186 @@
+"""The exercise registry: every exercise formcheck coaches, named once.
+
+One `ExerciseSpec` per exercise holds its names (code and labels: `pelvic_tilt`; command line:
+`pelvic-tilt`), its title on screen, the prescription defaults of the handouts
+(../shared/docs/EXERCISES.md), the faults it reports and what each does to a rep, the sides it
+counts separately, and the camera views it judges. The CLI, `eval`, `synth`, the overlay and the
+analyzers all read it, so a name is never spelled twice. An exercise whose analyzer has not
+landed is still listed: the scorecard then says "not implemented", never a number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from formcheck.analyzers.base import Prescription
+
+if TYPE_CHECKING:
+    from formcheck.analyzers.base import Analyzer
+
+# What a fault does to the rep it touches.
+VOIDS = "voids"  # the rep is counted, with the fault, and does not meet the prescription
+EXCLUDES = "excludes"  # the movement is another exercise (a bridge is not a tilt): not a rep
+NOTES = "notes"  # reported with its times; the rep is judged as if it were not there
+EFFECTS = (VOIDS, EXCLUDES, NOTES)
+
+SIDES = ("left", "right")  # the person's own
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """A fault as the clinic names it (`hips_off_floor`), its words in the report, its effect."""
+
+    name: str
+    message: str
+    effect: str = NOTES
+
+    def __post_init__(self) -> None:
+        if self.effect not in EFFECTS:
+            raise ValueError(f"fault {self.name}: effect must be one of {EFFECTS}, got {self.effect!r}")
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """Everything about an exercise that is not how it is measured.
+
+    `views` are the camera placements it judges (`formcheck synth --camera` names: side,
+    side-raised, feet-high, oblique); `label_events` is where a label file lists its events
+    (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side.
+    """
+
+    name: str
+    title: str
+    prescription: Prescription
+    faults: tuple[FaultSpec, ...] = ()
+    sides: tuple[str, ...] = ()
+    views: tuple[str, ...] = ()
+    label_events: str = ""
+
+    @property
+    def cli_name(self) -> str:
+        return self.name.replace("_", "-")
+
+    def fault(self, name: str) -> FaultSpec:
+        for f in self.faults:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} declares no fault {name!r}")
+
+    def faults_with(self, effect: str) -> frozenset[str]:
+        return frozenset(f.name for f in self.faults if f.effect == effect)
+
+    @property
+    def fault_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.faults)
+
+
+HIPS_OFF_FLOOR = "hips_off_floor"  # a fault two exercises share, scored against the labels
+
+EXERCISES: dict[str, ExerciseSpec] = {
+    spec.name: spec
+    for spec in (
+        ExerciseSpec(
+            name="pelvic_tilt",
+            title="Pelvic tilt",
+            prescription=Prescription(reps=10, hold=3.0, hold_max=5.0),
+            faults=(
+                FaultSpec(HIPS_OFF_FLOOR, "hips off the floor (a bridge, not a tilt)", EXCLUDES),
+                FaultSpec("knees_off_start", "knees moved off the start position (not a tilt)", EXCLUDES),
+            ),
+            views=("side", "side-raised"),
+            label_events="holds",
+        ),
+        ExerciseSpec(
+            name="trunk_rotation",
+            title="Lower trunk rotation",
+            prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True),
+            sides=SIDES,
+            views=("side", "side-raised", "feet-high"),
+            label_events="excursions",
+        ),
+        ExerciseSpec(
+            name="press_up",
+            title="Press-up",
+            prescription=Prescription(reps=10, hold=2.0, hold_max=5.0),
+            faults=(FaultSpec(HIPS_OFF_FLOOR, "hips off the floor", VOIDS),),
+            views=("side", "side-raised"),
+            label_events="reps",
+        ),
+    )
+}
+KNOWN_EXERCISES: tuple[str, ...] = tuple(EXERCISES)
+
+# The analyzers that have landed, by exercise name (filled by `register`).
+ANALYZERS: dict[str, type[Analyzer]] = {}
+
+
+def register(cls: type[Analyzer]) -> type[Analyzer]:
+    """Class decorator: `cls` is the analyzer of the registered exercise named `cls.name`."""
+    if cls.name not in EXERCISES:
+        raise ValueError(f"{cls.__name__}: no exercise {cls.name!r} in the registry")
+    ANALYZERS[cls.name] = cls
+    return cls
+
+
+def canonical_name(name: str) -> str:
+    """'pelvic-tilt', 'Pelvic_Tilt' -> 'pelvic_tilt'."""
+    return name.strip().lower().replace("-", "_")
+
+
+def spec_of(name: str) -> ExerciseSpec:
+    """The registered exercise `name` (either spelling); KeyError when there is none."""
+    return EXERCISES[canonical_name(name)]
+
+
+def title_of(name: str) -> str:
+    """What the screen calls an exercise; an unknown name is shown as it is, tidied."""
+    spec = EXERCISES.get(canonical_name(name))
+    return spec.title if spec is not None else name.replace("_", " ").replace("-", " ").capitalize()
+
+
+def cli_names(implemented_only: bool = True) -> list[str]:
+    """The exercise names the command line accepts, sorted."""
+    names = ANALYZERS if implemented_only else EXERCISES
+    return sorted(EXERCISES[n].cli_name for n in names)
+
+
+def get_analyzer(name: str) -> type[Analyzer]:
+    """The analyzer class for `name`, or ValueError listing the valid names."""
+    key = canonical_name(name)
+    if key not in ANALYZERS:
+        valid = ", ".join(cli_names()) or "none yet"
+        if key in EXERCISES:
+            raise ValueError(f"exercise {name!r} has no analyzer yet; valid: {valid}")
+        raise ValueError(f"unknown exercise {name!r}; valid: {valid}")
+    return ANALYZERS[key]
+
+
+def make_prescription(
+    exercise: str | type[Analyzer], reps: int | None = None, hold: float | None = None
+) -> Prescription:
+    """The exercise's default prescription with the therapist's `reps`/`hold` (CLI --reps/--hold).
+
+    Checked here, once, so the CLI, replay and the scorecard all refuse the same bad values with
+    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0. A hold longer
+    than the default range's upper end raises that end to the hold (the range stays valid).
+    ValueError carries a one-line message the CLI turns into a UserError.
+    """
+    if isinstance(exercise, str):
+        base = spec_of(exercise).prescription
+    else:
+        base = exercise.default_prescription
+    new_reps = base.reps
+    if reps is not None:
+        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+            raise ValueError(f"--reps must be a whole number of at least 1, got {reps!r}")
+        new_reps = reps
+    new_hold, hold_max = base.hold, base.hold_max
+    if hold is not None:
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not math.isfinite(hold) or hold < 0:
+            raise ValueError(f"--hold must be a number of seconds >= 0, got {hold!r}")
+        new_hold = float(hold)
+        if hold_max is not None and hold_max < new_hold:
+            hold_max = new_hold
+    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side)
