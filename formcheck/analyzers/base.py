@@ -4,11 +4,13 @@ An analyzer is fed one `PoseFrame` at a time (including "no person") and answers
 `Feedback` for the screen; at the end it gives a `Report` that a physical therapist can read:
 every repetition with its start, end, measured values, whether it met the prescription and the
 faults seen with their times. Analyzers never see images, so the same code runs on the model's
-output, on recordings and on synthetic landmark streams.
+output, on recordings and on synthetic landmark streams. An exercise analyzer built on the
+framework (`framework.ExerciseAnalyzer`) describes each frame to it as a `Reading`.
 """
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -163,6 +165,43 @@ class Report:
             "sets": [s.as_dict() for s in self.sets],
             **self.extra,
         }
+
+
+@dataclass
+class Reading:
+    """What an exercise measured in one frame.
+
+    - `features`: raw measurements the neutral is learned on (analyzers with
+      `neutral_settings`); the framework then fills `score` and `timing` through `score(dev)`;
+    - `score`: 0 at neutral, 1 at a full repetition's position (NaN = no score this frame), for
+      analyzers without a neutral; `timing`, when given, is the signal holds are timed on;
+    - `side`: the side the score is toward, for exercises done to a side;
+    - `faults` present now, `fault_edges` dating a fault that starts or ends on this frame back
+      to when its crossing began; `values`: measurements kept per rep (at its peak);
+    - `cannot_judge`: faults are still seen, but no rep can be judged;
+    - `learn`: this frame may teach the neutral (False, e.g., while the hips are up).
+    """
+
+    score: float = math.nan
+    side: str | None = None
+    faults: frozenset[str] = frozenset()
+    fault_edges: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    calibrating: bool = False
+    cannot_judge: str | None = None
+    timing: float | None = None
+    features: dict[str, float] | None = None
+    learn: bool = True
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What `ExerciseAnalyzer.score` makes of the deviation from neutral."""
+
+    score: float
+    timing: float | None = None
+    side: str | None = None
+    values: dict[str, float] = field(default_factory=dict)
 
 
 class Analyzer(ABC):

@@ -23,56 +23,21 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
-from formcheck.analyzers.base import Analyzer, Fault, Feedback, Interval, Prescription, Report, Rep
+from formcheck.analyzers.base import (
+    Analyzer, Fault, Feedback, Interval, Prescription, Reading, Report, Rep, Scored,
+)
 from formcheck.analyzers.calibration import CALIBRATING, Neutral, NeutralSettings, SideVote
 from formcheck.analyzers.reasons import BELOW_NOISE, NO_PERSON
-from formcheck.analyzers.registry import EXCLUDES, VOIDS, ExerciseSpec, spec_of
+from formcheck.analyzers.registry import ExerciseSpec, spec_of
 from formcheck.analyzers.reps import RepCycle, RepInProgress
 from formcheck.analyzers.sets import SetChange, SetDetector
 from formcheck.analyzers.signals import Filter, IntervalLog, make_filter
+from formcheck.analyzers.tally import RepTally
 from formcheck.landmarks import PoseFrame
-
-
-@dataclass
-class Reading:
-    """What an exercise measured in one frame.
-
-    - `features`: raw measurements the neutral is learned on (analyzers with
-      `neutral_settings`); the framework then fills `score` and `timing` through `score(dev)`;
-    - `score`: 0 at neutral, 1 at a full repetition's position (NaN = no score this frame), for
-      analyzers without a neutral; `timing`, when given, is the signal holds are timed on;
-    - `side`: the side the score is toward, for exercises done to a side;
-    - `faults` present now, `fault_edges` dating a fault that starts or ends on this frame back
-      to when its crossing began; `values`: measurements kept per rep (at its peak);
-    - `cannot_judge`: faults are still seen, but no rep can be judged;
-    - `learn`: this frame may teach the neutral (False, e.g., while the hips are up).
-    """
-
-    score: float = math.nan
-    side: str | None = None
-    faults: frozenset[str] = frozenset()
-    fault_edges: dict[str, float] = field(default_factory=dict)
-    values: dict[str, float] = field(default_factory=dict)
-    calibrating: bool = False
-    cannot_judge: str | None = None
-    timing: float | None = None
-    features: dict[str, float] | None = None
-    learn: bool = True
-
-
-@dataclass(frozen=True)
-class Scored:
-    """What `ExerciseAnalyzer.score` makes of the deviation from neutral."""
-
-    score: float
-    timing: float | None = None
-    side: str | None = None
-    values: dict[str, float] = field(default_factory=dict)
 
 
 class ExerciseAnalyzer(Analyzer):
@@ -121,14 +86,10 @@ class ExerciseAnalyzer(Analyzer):
         self.facing = SideVote()
         self.neutral = Neutral(self.neutral_settings) if self.neutral_settings else None
         self._smooth: Filter = make_filter(self.smoothing[0], **self.smoothing[1])
-        self._excluding = self.spec.faults_with(EXCLUDES)
-        self._voiding = self.spec.faults_with(VOIDS)
         self._messages = {f.name: f.message for f in self.spec.faults}
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
-        self._reps: list[Rep] = []
-        self._excluded: list[dict[str, float]] = []
-        self._pending: list[Rep] = []  # ended reps waiting out `exclude_margin`
+        self.tally = RepTally(self.spec, self.exclude_margin)
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
         self._set_spans: list[list[float]] = []
         self._recent_person_t: deque[float] = deque(maxlen=64)  # enough to date a confirmed cut
@@ -250,7 +211,7 @@ class ExerciseAnalyzer(Analyzer):
             # Out-of-order or repeated timestamps cannot be timed: show the last feedback.
             return self._feedback or self._make_feedback("waiting", None, None, frozenset(), None)
         self._last_t = t
-        if self._pending:
+        if self.tally.waiting:
             self._confirm_pending(t)
         change: SetChange | None = self.sets.update(pose)
         if pose.landmarks is not None:
@@ -371,16 +332,6 @@ class ExerciseAnalyzer(Analyzer):
             return "releasing"
         return "holding"
 
-    def _counts(self) -> tuple[int, dict[str, int] | None]:
-        """The count to show against the target: per side where the exercise has sides."""
-        if not self.spec.sides:
-            return len(self._reps), None
-        by_side = {s: 0 for s in self.spec.sides}
-        for rep in self._reps:
-            if rep.side in by_side:
-                by_side[rep.side] += 1
-        return len(self._reps), by_side
-
     def _make_feedback(self, state: str, reading: Reading | None, hold: float | None,
                        faults: frozenset[str], reason: str | None) -> Feedback:
         if reason and not faults:
@@ -388,12 +339,11 @@ class ExerciseAnalyzer(Analyzer):
         else:
             cue = self.cue(self._last_t or 0.0, state, reading, hold, faults)
         side = reading.side if reading is not None else None
-        count, by_side = self._counts()
         return Feedback(
-            exercise=self.name, state=state, count=count,
-            target=self.prescription.reps, good=sum(r.met for r in self._reps),
+            exercise=self.name, state=state, count=len(self.tally.reps),
+            target=self.prescription.reps, good=self.tally.good,
             hold_elapsed=hold, hold_target=self.prescription.hold or None, cue=cue,
-            faults=tuple(sorted(faults)), cannot_judge=reason, side=side, by_side=by_side,
+            faults=tuple(sorted(faults)), cannot_judge=reason, side=side, by_side=self.tally.by_side(),
         )
 
     def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
@@ -425,9 +375,8 @@ class ExerciseAnalyzer(Analyzer):
             side=rip.side, hold=held if timed else None, met=hold_met,
             hold_met=hold_met if timed else None, measured=measured,
         )
-        for fault in self.rep_faults(rep):
-            self._rep_faults.append(fault)
-        self._pending.append(rep)
+        self._rep_faults.extend(self.rep_faults(rep))
+        self.tally.add(rep)
         self._confirm_pending(self._last_t or end)
 
     def _fault_spans(self, t: float) -> list[tuple[str, float, float]]:
@@ -435,25 +384,9 @@ class ExerciseAnalyzer(Analyzer):
         return spans + [(f.kind, f.start, f.end) for f in self._rep_faults]
 
     def _confirm_pending(self, t: float, final: bool = False) -> None:
-        """Count the reps whose margin has passed: not those an excluding fault touched (a
-        bridge is not a tilt), and not as met those a voiding fault overlaps."""
-        m = self.exclude_margin
-        spans = self._fault_spans(t)
-        keep: list[Rep] = []
-        for rep in self._pending:
-            if not final and t < rep.end + m:
-                keep.append(rep)
-                continue
-            if any(k in self._excluding and s - m < rep.end and e + m > rep.start for k, s, e in spans):
-                self._excluded.append({"start": rep.start, "end": rep.end})
-                continue
-            if any(k in self._voiding and s < rep.end and e > rep.start for k, s, e in spans):
-                rep.met = False
-            rep.index = len(self._reps) + 1
-            self._reps.append(rep)
+        for rep in self.tally.confirm(t, self._fault_spans(t), final):
             self._last_rep_note = (t, rep)
             self.rep_counted(rep)
-        self._pending = keep
 
     def finish(self) -> None:
         if self._finished:
@@ -471,14 +404,11 @@ class ExerciseAnalyzer(Analyzer):
             for k, s, e in self.fault_log.intervals()
         ] + list(self._rep_faults)
         faults.sort(key=lambda f: (f.start, f.kind))
-        for rep in self._reps:
-            rep.faults = [f for f in faults if f.start < rep.end and f.end > rep.start]
-            voided = any(f.kind in self._voiding for f in rep.faults)
-            rep.met = rep.hold_met is not False and not voided
+        self.tally.settle(faults)
         cannot = [Interval(round(s, 3), round(e, 3), k) for k, s, e in self.cannot.intervals() if e > s]
         sets = [Interval(round(s, 3), round(e, 3), "") for s, e in self._set_spans]
         extra: dict[str, object] = {}
-        if self._excluding:
-            extra["not_counted"] = list(self._excluded)
-        return Report(exercise=self.name, prescription=self.prescription, reps=list(self._reps),
+        if self.tally.excluding:
+            extra["not_counted"] = list(self.tally.excluded)
+        return Report(exercise=self.name, prescription=self.prescription, reps=list(self.tally.reps),
                       faults=faults, cannot_judge=cannot, sets=sets, extra=extra)

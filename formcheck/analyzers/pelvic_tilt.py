@@ -18,9 +18,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from formcheck.analyzers.base import Prescription, Rep
+from formcheck.analyzers.base import Prescription, Reading, Rep, Scored
 from formcheck.analyzers.calibration import NeutralSettings
-from formcheck.analyzers.framework import ExerciseAnalyzer, Reading, Scored
+from formcheck.analyzers.framework import ExerciseAnalyzer
 from formcheck.analyzers.geometry import (
     angle_deg, joint, lying_face, missing_landmarks, out_of_frame, posture, side_view_ratio,
     signed_distance,
