@@ -1,0 +1,184 @@
+"""The analyzer framework on a toy exercise, and each of its generic steps on its own.
+
+The toy ("lean") is not a real exercise: one feature (where the near wrist lies across the image)
+with two sides, a hold and a fault that voids a rep. It is built only from the framework's public
+interface, as a new analyzer would be, and driven by a synthetic landmark stream.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from formcheck.analyzers.base import Fault, Prescription, Reading, Rep, Scored
+from formcheck.analyzers.calibration import CALIBRATING, Neutral, NeutralSettings, SideVote
+from formcheck.analyzers.framework import ExerciseAnalyzer
+from formcheck.analyzers.reasons import BELOW_NOISE
+from formcheck.analyzers.registry import EXCLUDES, SIDES, VOIDS, ExerciseSpec, FaultSpec
+from formcheck.analyzers.reps import RepCycle
+from formcheck.analyzers.tally import RepTally
+from formcheck.landmarks import Landmark as L
+from synthetic_pose import lying_points, to_pose, trapezoid
+
+
+class Lean(ExerciseAnalyzer):
+    """Toy: the wrist moved along the image x by 0.1 is a full rep, left (+) or right (-)."""
+
+    spec = ExerciseSpec("toy_lean", "Lean", Prescription(reps=2, hold=1.0, per_side=True),
+                        faults=(FaultSpec("hand_high", "hand raised", VOIDS),), sides=SIDES)
+    neutral_settings = NeutralSettings(units={"wrist_x": 0.1})
+    cycle_params = {"on": 0.5, "off": 0.25, "dwell": 0.1, "reach": 0.7}
+
+    def measure(self, pose):
+        x, y = pose.landmarks[L.RIGHT_WRIST, :2]
+        faults = frozenset({"hand_high"}) if y < 0.3 else frozenset()
+        return Reading(features={"wrist_x": float(x)}, faults=faults)
+
+    def score(self, dev):
+        return Scored(abs(float(dev[0])), side="left" if dev[0] > 0 else "right")
+
+
+def lean_stream(moves, duration=20.0, fps=30.0, hand_high=()):
+    """(start, hold, +1 left | -1 right) moves of the wrist; hand_high: (start, end) spans."""
+    rng = np.random.default_rng(0)
+    for i in range(int(duration * fps)):
+        t = i / fps
+        pts = lying_points()
+        shift = sum(sign * trapezoid(t, s, h, 0.4) for s, h, sign in moves)
+        pts[L.RIGHT_WRIST] = pts[L.RIGHT_WRIST] + [0.1 * 640 * shift, 0.0]
+        if any(a <= t <= b for a, b in hand_high):
+            pts[L.RIGHT_WRIST] = pts[L.RIGHT_WRIST] + [0.0, -200.0]
+        yield to_pose(t, pts, noise_px=0.1, rng=rng)
+
+
+def test_toy_counts_and_holds_per_side_and_a_voided_rep_is_counted_not_met():
+    a = Lean()
+    feedback = [a.update(p) for p in lean_stream(
+        [(3, 1.5, 1), (7, 1.5, -1), (11, 0.5, 1), (15, 1.5, -1)], hand_high=[(15.6, 16.4)])]
+    report = a.report()
+    assert [r.side for r in report.reps] == ["left", "right", "left", "right"]
+    assert [r.hold for r in report.reps] == pytest.approx([1.5, 1.5, 0.5, 1.5], abs=0.25)
+    assert [r.met for r in report.reps] == [True, True, False, False]  # short; voided
+    assert [r.hold_met for r in report.reps] == [True, True, False, True]
+    assert [f.kind for f in report.reps[3].faults] == ["hand_high"]
+    assert report.count_by_side() == {"left": 2, "right": 2}
+    assert report.count_by_side(good_only=True) == {"left": 1, "right": 1}
+    assert feedback[-1].by_side == {"left": 2, "right": 2} and feedback[-1].target == 2
+    assert feedback[0].state == "calibrating"
+
+
+def test_toy_rep_straight_from_one_side_to_the_other_is_two_reps():
+    a = Lean()
+    for p in lean_stream([(3, 1.5, 1), (4.8, 1.5, -1)], duration=10.0):
+        a.update(p)
+    assert [r.side for r in a.report().reps] == ["left", "right"]
+
+
+def test_excluding_fault_drops_the_rep_within_its_margin():
+    spec = ExerciseSpec("x", "X", Prescription(2, 0.0), faults=(
+        FaultSpec("bridge", "", EXCLUDES), FaultSpec("sag", "", VOIDS)))
+    tally = RepTally(spec, exclude_margin=1.0)
+    tally.add(Rep(0, 1.0, 2.0))
+    assert tally.confirm(2.5, []) == []  # still inside its margin
+    assert tally.confirm(3.1, [("bridge", 2.6, 4.0)]) == []  # a bridge 0.6 s after it
+    tally.add(Rep(0, 5.0, 6.0))
+    tally.add(Rep(0, 8.0, 9.0))
+    counted = tally.confirm(12.0, [("sag", 5.5, 5.8)])
+    assert [(r.index, r.met) for r in counted] == [(1, False), (2, True)]
+    assert tally.excluded == [{"start": 1.0, "end": 2.0}]
+    tally.settle([Fault("sag", 5.5, 5.8)])
+    assert tally.reps[0].faults and not tally.reps[0].met and tally.reps[1].met
+
+
+def test_rep_cycle_keeps_each_sides_follow_level():
+    cycle = RepCycle(on=0.4, off=0.2, dwell=0.1, follow=0.5)
+    t, done = 0.0, []
+    for level, side, seconds in [(0, "left", 1), (2.0, "left", 2), (0, "left", 1),
+                                 (0.6, "right", 2), (0, "right", 1), (0.6, "left", 2), (0, "left", 1)]:
+        for _ in range(int(seconds * 30)):
+            t += 1 / 30
+            r = cycle.update(t, level, side, {})
+            if r is not None:
+                done.append(r.side)
+    # 0.6 is a rep on the right (no right rep seen yet), not on the left (0.5 x its plateau 2)
+    assert done == ["left", "right"]
+
+
+def test_side_vote_is_fixed_once_locked():
+    vote = SideVote()
+    pose = to_pose(0.0, lying_points())  # the right side nearer the camera
+    assert vote.update(pose, locked=False) == "right"
+    far = pose.landmarks.copy()
+    far[:, 2] *= -1  # now the left looks nearer
+    flipped = type(pose)(t=1.0, image_size=pose.image_size, landmarks=far, world=far)
+    assert vote.update(flipped, locked=True) == "right"
+    vote.reset()
+    assert vote.update(flipped, locked=False) == "left"
+
+
+def neutral(**kw) -> Neutral:
+    return Neutral(NeutralSettings(units={"a": 1.0, "b": -2.0}, still={"c": 0.05}, **kw))
+
+
+def feed(n: Neutral, t0: float, t1: float, a: float = 0.0, noise: float = 0.001, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    state = None
+    for t in np.arange(t0, t1, 1 / 32):
+        _, learned = n.vector({"a": a + rng.normal(0, noise), "b": rng.normal(0, noise), "c": 0.0})
+        n.saw(float(t))
+        state = n.calibrate(float(t), learned, learn=True)
+    return state
+
+
+def test_neutral_waits_out_the_warmup_then_needs_a_still_second():
+    n = neutral(warmup=0.5)
+    assert feed(n, 0.0, 1.25) == CALIBRATING and not n.ready  # 0.5 s warm-up + 0.75 s
+    feed(n, 1.25, 1.75)
+    assert n.ready and feed(n, 1.75, 2.0) is None
+    assert n.value("a") == pytest.approx(0.0, abs=0.01) and n.value("c") == 0.0
+
+
+def test_neutral_refuses_noise_as_large_as_a_rep():
+    n = neutral(max_noise=0.2, calibration_drift=100.0)  # calibrates, but on noise
+    states = {feed(n, t, t + 0.1, noise=0.5, seed=int(t * 10)) for t in np.arange(0.0, 1.5, 0.1)}
+    assert BELOW_NOISE in states  # refused while calibrating
+    assert n.noisy(3.0) and n.noise > 0.2
+    quiet = neutral(max_noise=0.2)
+    feed(quiet, 0.0, 3.0)
+    assert quiet.ready and not quiet.noisy(3.0)
+
+
+def test_neutral_glitch_guard_and_wild_deviation():
+    n = neutral(glitch_step=3.0, glitch_recovery=1.0, max_deviation=12.0, glitch_seconds=0.2)
+    feed(n, 0.0, 2.0)
+    vec = np.array([0.0, 0.0])
+    assert not n.glitch(2.0, vec, rep_active=False)
+    assert n.glitch(2.033, np.array([5.0, 0.0]), rep_active=False)  # a jump of 5 reps
+    assert not n.glitch(2.2, vec, rep_active=True)  # a rep under way is not held back
+    assert n.glitch(2.9, vec, rep_active=False) and not n.glitch(3.1, vec, rep_active=False)
+    assert n.wild(4.0, np.array([20.0, 0.0])) == "glitch"
+    assert n.wild(4.3, np.array([20.0, 0.0])) == "moved"
+    assert n.wild(4.4, np.array([0.5, 0.0])) is None
+
+
+def test_neutral_follows_drift_at_rest_and_relearns_after_a_lasting_shift():
+    n = neutral(drift_band=0.2, rebase_after=2.0, window=1.0, settle=0.5)
+    feed(n, 0.0, 1.0)
+    for t in np.arange(1.0, 3.0, 1 / 30):  # drifting slowly to 0.1: followed
+        vec, learned = n.vector({"a": 0.05 * (t - 1.0), "b": 0.0, "c": 0.0})
+        n.follow(float(t), learned, n.deviation(vec), at_rest=True)
+    assert n.value("a") == pytest.approx(0.08, abs=0.03)
+    for t in np.arange(3.0, 5.5, 1 / 30):  # held 0.5 off: not learned, then learned again
+        vec, learned = n.vector({"a": 0.6, "b": 0.0, "c": 0.0})
+        n.follow(float(t), learned, n.deviation(vec), at_rest=True)
+    assert not n.ready
+
+
+def test_guards_set_to_none_are_off():
+    n = neutral(glitch_step=None, max_deviation=None, max_noise=None)
+    assert feed(n, 0.0, 3.0, noise=0.5) is None and n.ready
+    assert not n.glitch(3.0, np.array([50.0, 0.0]), rep_active=False)
+    assert n.wild(3.0, np.array([50.0, 0.0])) is None
+    assert math.isfinite(n.noise)
