@@ -1,25 +1,30 @@
-"""The two uses, assembled: analyze a video file, or coach live from a camera.
+"""The uses, assembled: analyze a video file, coach live from a camera, replay a recording.
 
-Each opens a source, a pose estimator and the sinks, drives a `Session` with `run_stream`, and
-always finishes the same way, even after Ctrl-C, a camera that stops or a corrupt tail: close
-the session (sinks rename their files into place, marked partial when it ended early) and write
-the JSON report. Nothing already computed is thrown away.
+Each opens its inputs (a source and a pose estimator, or a landmark recording) and its sinks,
+then finishes the one same way (`_finish`): `Session.run` drives the stream to its end, even
+after Ctrl-C, a camera that stops or a corrupt tail, and closes the sinks (files renamed into
+place, marked partial when it ended early); the JSON report is written; the `Outcome` says
+what happened, with the exit code and the one line a user should read. `analyze_poses` is the
+same loop without outputs, for the scorecard. Nothing already computed is thrown away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from formcheck.analyzers.base import Analyzer, Feedback
-from formcheck.frames import Frame
+from formcheck.analyzers.base import Analyzer, Feedback, Report
+from formcheck.frames import Frame, SourceInfo
 from formcheck.landmarks import X, PoseFrame
 from formcheck.progress import Progress
 from formcheck.report import build_report, summary_lines
-from formcheck.session import Session, SessionResult, run_stream
+from formcheck.session import INTERRUPTED, USER_STOPPED, Session, SessionResult, Step
+
+PARTIAL_RECORDING = "the recorded session was itself interrupted (partial recording)"
 
 
 @dataclass
@@ -34,15 +39,57 @@ class Outcome:
     def summary(self) -> list[str]:
         return summary_lines(self.report)
 
+    def verdict(self) -> tuple[int, str | None]:
+        """(exit code, the one line to tell the user or None): 0 done; 130 interrupted; 3 nobody
+        in any frame; 4 ended early for another reason. Outputs are written in every case."""
+        r = self.result
+        if r.ended_reason == INTERRUPTED:
+            return 130, "interrupted; partial outputs written"
+        if r.frames and r.detected == 0:
+            where = self.outputs["report"].parent if "report" in self.outputs else "the output folder"
+            name = (self.report.get("input") or {}).get("name") or "the input"
+            return 3, f"nobody was found in any of the {r.frames} frames of {name}; outputs written to {where}"
+        if r.partial and r.ended_reason:
+            return 4, f"{r.ended_reason}; partial outputs written"
+        return 0, None
 
-def _sinks_for(
-    paths: dict[str, Path],
+
+class Origin(Protocol):
+    """Where a stream came from, as the report describes it (a source, or a recording)."""
+
+    info: SourceInfo
+
+    @property
+    def dropped(self) -> int: ...
+
+    @property
+    def ended_reason(self) -> str | None: ...
+
+
+def _finish(
+    session: Session,
+    steps: Iterable[Step],
+    origin: Origin,
+    model: dict | None,
+    outputs: dict[str, Path],
+    report_path: Path,
     *,
-    size: tuple[int, int],
-    fps: float | None,
-    write_video: bool,
-    recording_meta: dict | None,
-) -> tuple[list, dict[str, Path]]:
+    on_step: Callable[[Frame | None, PoseFrame, Feedback | None], bool] | None = None,
+    source_sha256: str | None = None,
+) -> Outcome:
+    """Run the stream to its end, close the session and write the JSON report."""
+    from formcheck.sinks import write_json_atomic
+
+    result = session.run(steps, on_step=on_step, ended=lambda: origin.ended_reason)
+    outputs = {**outputs, "report": report_path}
+    report = build_report(source=origin.info, model=model, result=result, outputs=outputs,
+                          source_sha256=source_sha256, dropped_frames=origin.dropped)
+    write_json_atomic(report_path, report)
+    return Outcome(result=result, report=report, outputs=outputs)
+
+
+def _sinks_for(paths: dict[str, Path], *, size: tuple[int, int], fps: float | None,
+               write_video: bool, recording_meta: dict | None) -> tuple[list, dict[str, Path]]:
     from formcheck.sinks import CsvSink, VideoSink
 
     sinks: list = [CsvSink(paths["csv"])]
@@ -58,48 +105,20 @@ def _sinks_for(
     return sinks, outputs
 
 
-def _run_and_finish(
-    source,
-    estimator,
-    session: Session,
-    on_step: Callable[[Frame, PoseFrame, Feedback | None], bool],
-    outputs: dict[str, Path],
-    report_path: Path,
-    *,
-    source_sha256: str | None = None,
-) -> Outcome:
-    """Drive the stream, then always finish the same way: close the session (outputs renamed
-    into place, partial when it ended early) and write the JSON report."""
-    from formcheck.sinks import write_json_atomic
-
-    ended = run_stream(source, estimator.process, session, on_step=on_step)
-    ended = ended or source.ended_reason
-    result = session.close(partial=ended is not None, ended_reason=ended)
-    outputs = {**outputs, "report": report_path}
-    report = build_report(
-        source=source.info,
-        model=estimator.info(),
-        result=result,
-        outputs=outputs,
-        source_sha256=source_sha256,
-        dropped_frames=source.dropped,
-    )
-    write_json_atomic(report_path, report)
-    return Outcome(result=result, report=report, outputs=outputs)
-
-
 def analyze_file(
     video: Path,
     out_dir: Path,
     *,
-    model: str = "full",
+    model: str | None = None,
     analyzer: Analyzer | None = None,
     write_video: bool = True,
     save_landmarks: bool = False,
     show_progress: bool | None = None,
 ) -> Outcome:
     """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`."""
-    from formcheck.pose import PoseEstimator, file_sha256, mediapipe_version
+    from formcheck.pose import file_sha256
+    from formcheck.models import DEFAULT_MODEL
+    from formcheck.pose import PoseEstimator, mediapipe_version
     from formcheck.sinks import output_paths
     from formcheck.sources import VideoFile
 
@@ -107,34 +126,27 @@ def analyze_file(
         info = source.info
         sha = file_sha256(Path(video).resolve())
         paths = output_paths(out_dir, Path(video).stem)
-        with PoseEstimator(model) as estimator:
-            meta = None
-            if save_landmarks:
-                meta = _recording_meta(info, sha, estimator.info(), mediapipe_version())
-            sinks, outputs = _sinks_for(
-                paths,
-                size=(info.width, info.height),
-                fps=info.fps,
-                write_video=write_video,
-                recording_meta=meta,
-            )
-            overlay = _overlay() if write_video else None
-            session = Session(analyzer, sinks, overlay, background=True).__enter__()
+        with PoseEstimator(model or DEFAULT_MODEL) as estimator:
+            meta = _recording_meta(info, sha, estimator.info(), mediapipe_version()) if save_landmarks else None
+            sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
+                                        write_video=write_video, recording_meta=meta)
+            session = Session(analyzer, sinks, _overlay() if write_video else None, background=True)
+            session.__enter__()
             progress = Progress(info.frame_count, label=Path(video).name, enabled=show_progress)
 
-            def tick(frame: Frame, pose: PoseFrame, fb: Feedback | None) -> bool:
+            def tick(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
                 progress.update(session.result.frames)
                 return True
 
             try:
-                return _run_and_finish(
-                    source, estimator, session, tick, outputs, paths["report"], source_sha256=sha
-                )
+                steps = ((frame, estimator.process(frame)) for frame in source)
+                return _finish(session, steps, source, estimator.info(), outputs, paths["report"],
+                               on_step=tick, source_sha256=sha)
             finally:
                 progress.close()
 
 
-def _recording_meta(info, sha: str, model: dict, mp_version: str) -> dict:
+def _recording_meta(info: SourceInfo, sha: str, model: dict, mp_version: str) -> dict:
     from formcheck import __version__
 
     return {
@@ -146,7 +158,7 @@ def _recording_meta(info, sha: str, model: dict, mp_version: str) -> dict:
     }
 
 
-def _overlay():
+def _overlay():  # noqa: ANN202 (formcheck.overlay.Overlay, imported only when drawing)
     from formcheck.overlay import Overlay
 
     return Overlay()
@@ -165,7 +177,7 @@ def run_live(
     camera: str,
     out_dir: Path,
     *,
-    model: str = "full",
+    model: str | None = None,
     analyzer: Analyzer | None = None,
     mirror: bool = False,
     show: Callable[[np.ndarray], bool] | None = None,
@@ -178,45 +190,124 @@ def run_live(
     no window. The analyzers always see the true (unmirrored) pose; `mirror` only changes what
     the window shows, so "left" in a report is still the person's own left.
     """
+    from formcheck import sources
+    from formcheck.models import DEFAULT_MODEL
     from formcheck.pose import PoseEstimator
+    from formcheck.session import status_line
     from formcheck.sinks import RawVideoSink, output_paths
-    from formcheck.sources import open_source
 
     kwargs = {} if stale_timeout is None else {"stale_timeout": stale_timeout}
-    with open_source(camera, paced=True, **kwargs) as source:
+    with sources.open_source(camera, paced=True, **kwargs) as source:
         info = source.info
         stem = Path(str(camera)).stem if info.kind == "file" else f"live-{_timestamp()}"
         paths = output_paths(out_dir, stem)
-        with PoseEstimator(model) as estimator:
-            sinks, outputs = _sinks_for(
-                paths, size=(info.width, info.height), fps=info.fps, write_video=True, recording_meta=None
-            )
+        with PoseEstimator(model or DEFAULT_MODEL) as estimator:
+            sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
+                                        write_video=True, recording_meta=None)
             if record is not None:
-                sinks.append(RawVideoSink(record, width=info.width, height=info.height, fps_hint=info.fps or 30.0))
+                sinks.append(RawVideoSink(record, width=info.width, height=info.height,
+                                          fps_hint=info.fps or 30.0))
                 outputs["recording"] = record
             overlay = _overlay()
-            session = Session(analyzer, sinks, overlay).__enter__()
+            session = Session(analyzer, sinks, overlay)
+            session.__enter__()
 
-            def on_step(frame: Frame, pose: PoseFrame, fb: Feedback | None) -> bool:
-                if show is None:
+            def on_step(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
+                if show is None or frame is None:
                     return True
                 if mirror:
-                    from formcheck.session import status_line
-
-                    image = overlay.annotate(
-                        np.ascontiguousarray(frame.image[:, ::-1]),
-                        mirror_pose(pose),
-                        fb,
-                        status=status_line(pose, fb),
-                    )
+                    image = overlay.annotate(np.ascontiguousarray(frame.image[:, ::-1]),
+                                             mirror_pose(pose), fb, status=status_line(pose, fb))
                 else:
                     image = session.last_annotated
                 return show(image)
 
-            return _run_and_finish(source, estimator, session, on_step, outputs, paths["report"])
+            steps = ((frame, estimator.process(frame)) for frame in source)
+            return _finish(session, steps, source, estimator.info(), outputs, paths["report"],
+                           on_step=on_step)
 
 
 def _timestamp() -> str:
     import datetime as dt
 
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+class _RecordingOrigin:
+    """A landmark recording described as the report's `input`, with what it recorded of its own
+    source."""
+
+    dropped = 0
+
+    def __init__(self, rec) -> None:  # noqa: ANN001 (formcheck.recording.Recording)
+        src = rec.meta.get("source") or {}
+        if len(rec):
+            width, height = (int(v) for v in rec.image_size[0])
+        else:
+            width, height = int(src.get("width") or 0), int(src.get("height") or 0)
+        duration = float(rec.t[-1] - rec.t[0]) if len(rec) > 1 else 0.0
+        self.info = SourceInfo(
+            kind="recording", name=str(rec.path), width=width, height=height, fps=src.get("fps"),
+            duration=src.get("duration", duration), frame_count=len(rec), path=rec.path,
+            extra={
+                "recorded_source": src or None,
+                "recording_format": rec.meta.get("format_version"),
+                "recording_partial": rec.partial,
+                "recording_created": rec.meta.get("created"),
+            },
+        )
+        self.ended_reason = PARTIAL_RECORDING if rec.partial else None
+
+
+def replay_recording(rec, analyzer: Analyzer | None, report_path: Path, *,  # noqa: ANN001
+                     render: Path | None = None) -> Outcome:
+    """Feed every recorded pose through a Session (no pose model); with `render`, also draw the
+    skeleton and feedback into that MP4. Gives the report the original run gave."""
+    sinks: list = []
+    overlay = None
+    outputs: dict[str, Path] = {}
+    size = tuple(int(v) for v in rec.image_size[0]) if len(rec) else (0, 0)
+    if render is not None:
+        from formcheck.errors import UserError
+        from formcheck.sinks import VideoSink
+
+        if not len(rec):
+            raise UserError(f"{rec.path}: the recording has no frames to render")
+        fps = (rec.meta.get("source") or {}).get("fps") or 30.0
+        sinks.append(VideoSink(render, width=size[0], height=size[1], fps_hint=float(fps)))
+        overlay = _overlay()
+        outputs["video"] = render
+    session = Session(analyzer, sinks, overlay)
+    session.__enter__()
+
+    def steps() -> Iterable[Step]:
+        canvas = np.zeros((size[1], size[0], 3), np.uint8)  # the overlay draws on a copy
+        for i, pose in enumerate(rec.poses()):
+            frame = None
+            if render is not None:
+                w, h = pose.image_size
+                if (w, h) != (canvas.shape[1], canvas.shape[0]):
+                    canvas = np.zeros((h, w, 3), np.uint8)
+                frame = Frame(t=pose.t, image=canvas, index=i)
+            yield frame, pose
+
+    model = dict(rec.meta.get("model") or {})
+    model["replayed"] = "landmarks from the recording; no pose model was run"
+    return _finish(session, steps(), _RecordingOrigin(rec), model, outputs, report_path,
+                   source_sha256=rec.source_sha256)
+
+
+def analyze_poses(analyzer: Analyzer, poses: Iterable[PoseFrame]) -> Report:
+    """The analyzer's report on a stream of poses, fed exactly as analyze and replay feed it
+    (no images, no outputs). Ctrl-C stops the caller too."""
+    session = Session(analyzer)
+    session.__enter__()
+    result = session.run((None, pose) for pose in poses)
+    if result.ended_reason == INTERRUPTED:
+        raise KeyboardInterrupt
+    assert result.report is not None
+    return result.report
+
+
+__all__ = ["Outcome", "analyze_file", "run_live", "replay_recording", "analyze_poses", "mirror_pose",
+           "USER_STOPPED"]

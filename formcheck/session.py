@@ -5,9 +5,9 @@ feedback, and hands the frame, pose and annotated image to every sink. It never 
 or runs the model itself, so `analyze` (a file), `live` (a camera) and `replay` (a recording, no
 model, maybe no image) all drive the same code and get the same report.
 
-`run_stream` is the loop shared by `analyze` and `live`: it turns Ctrl-C and a source that stops
-into an `ended_reason` instead of an exception, so whatever was computed is still closed and
-reported.
+`Session.run` is the one loop every use drives (analyze, live, replay, eval): it turns Ctrl-C,
+the user quitting and a source that stops into an `ended_reason` instead of an exception, and
+always closes the session, so whatever was computed is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ import numpy as np
 from formcheck.analyzers.base import Analyzer, Feedback, Report
 from formcheck.frames import Frame
 from formcheck.landmarks import PoseFrame
+
+
+INTERRUPTED = "interrupted"
+USER_STOPPED = "stopped by the user"
+Step = tuple[Frame | None, PoseFrame]  # what a session is fed: the image (if any) and its pose
 
 
 class Sink(Protocol):
@@ -205,6 +210,42 @@ class Session:
             sink.write(frame, pose, annotated)
         self.last_annotated = annotated
 
+    def run(
+        self,
+        steps: Iterable[Step],
+        *,
+        on_step: Callable[[Frame | None, PoseFrame, Feedback | None], bool] | None = None,
+        ended: Callable[[], str | None] | None = None,
+    ) -> SessionResult:
+        """Drive every (frame, pose) step through the session, then close it; the result.
+
+        `on_step` runs after each step (progress bar, live window); returning False ends the
+        session as "stopped by the user" (a normal end for a live session). Ctrl-C ends it as
+        "interrupted", marked partial; `ended()` is asked, after a natural end of the steps, why
+        the source ended early (a camera that stopped, a truncated file), also marked partial.
+        Any other error closes the session (partial) and propagates.
+        """
+        reason: str | None = None
+        try:
+            for frame, pose in steps:
+                feedback = self.step(frame, pose)
+                if on_step is not None and on_step(frame, pose, feedback) is False:
+                    reason = USER_STOPPED
+                    break
+        except KeyboardInterrupt:
+            reason = INTERRUPTED
+        except BaseException as exc:
+            # Anything else (a full disk, a bug) still closes the outputs, marked partial, before
+            # the error reaches the user: the frames already written stay playable.
+            try:
+                self.close(partial=True, ended_reason=f"stopped by an error: {exc}")
+            except BaseException:
+                pass
+            raise
+        if reason is None and ended is not None:
+            reason = ended()
+        return self.close(partial=reason not in (None, USER_STOPPED), ended_reason=reason)
+
     def close(self, partial: bool = False, ended_reason: str | None = None) -> SessionResult:
         """Finish the analyzer and close every sink (atomically); safe to call twice."""
         if self._closed:
@@ -235,36 +276,3 @@ class Session:
         if errors:
             raise errors[0]
         return r
-
-
-def run_stream(
-    frames: Iterable[Frame],
-    pose_fn: Callable[[Frame], PoseFrame],
-    session: Session,
-    *,
-    on_step: Callable[[Frame, PoseFrame, Feedback | None], bool] | None = None,
-) -> str | None:
-    """Drive `session` over `frames`; returns why it ended early, or None if it ran to the end.
-
-    `on_step` runs after each frame (progress bar, live window); returning False stops the
-    stream ("stopped by the user"). Ctrl-C is caught here and becomes "interrupted" so the
-    caller still closes the session and writes the report; any other error closes the session
-    (partial) and propagates.
-    """
-    try:
-        for frame in frames:
-            pose = pose_fn(frame)
-            feedback = session.step(frame, pose)
-            if on_step is not None and on_step(frame, pose, feedback) is False:
-                return "stopped by the user"
-    except KeyboardInterrupt:
-        return "interrupted"
-    except BaseException as exc:
-        # Anything else (a full disk, a bug) still closes the outputs, marked partial, before
-        # the error reaches the user: the frames already written stay playable.
-        try:
-            session.close(partial=True, ended_reason=f"stopped by an error: {exc}")
-        except BaseException:
-            pass
-        raise
-    return None

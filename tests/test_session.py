@@ -8,7 +8,7 @@ import pytest
 
 from formcheck.frames import Frame
 from formcheck.landmarks import PoseFrame
-from formcheck.session import Session, run_stream
+from formcheck.session import Session
 
 
 class ListSink:
@@ -47,8 +47,8 @@ def pose_of(frame: Frame) -> PoseFrame:
 def test_every_frame_reaches_the_sinks_in_order(background):
     sink = ListSink()
     session = Session(None, [sink], BrightenOverlay(), background=background).__enter__()
-    assert run_stream(frames(50), pose_of, session) is None
-    result = session.close()
+    result = session.run((f, pose_of(f)) for f in frames(50))
+    assert result.ended_reason is None and not result.partial
     assert result.frames == 50 and result.detected == 0
     assert [t for t, _ in sink.rows] == pytest.approx([i / 30 for i in range(50)])
     assert [m for _, m in sink.rows] == [float(i + 1) for i in range(50)]
@@ -65,8 +65,8 @@ def test_ctrl_c_keeps_what_was_computed(background):
             raise KeyboardInterrupt
         return pose_of(frame)
 
-    assert run_stream(frames(50), pose_or_interrupt, session) == "interrupted"
-    result = session.close(partial=True, ended_reason="interrupted")
+    result = session.run((f, pose_or_interrupt(f)) for f in frames(50))
+    assert result.ended_reason == "interrupted"
     assert result.partial and result.frames == 20 and len(sink.rows) == 20
     assert sink.closed_partial is True
 
@@ -76,7 +76,7 @@ def test_a_failing_sink_still_closes_the_others(background):
     bad, good = ListSink(fail_at=5), ListSink()
     session = Session(None, [good, bad], None, background=background).__enter__()
     with pytest.raises(OSError, match="disk full"):
-        run_stream(frames(50), pose_of, session)
+        session.run((f, pose_of(f)) for f in frames(50))
     assert good.closed_partial is True and bad.closed_partial is True
     assert len(good.rows) >= 5
 
@@ -89,3 +89,12 @@ def test_times_that_do_not_increase_are_skipped_with_a_warning():
     result = session.close()
     assert [t for t, _ in sink.rows] == [0.0, 0.1, 0.2]
     assert len(result.warnings) == 2
+
+
+def test_the_user_quitting_is_a_normal_end_and_a_source_ending_early_is_partial():
+    session = Session(None, [ListSink()]).__enter__()
+    result = session.run(((f, pose_of(f)) for f in frames(50)), on_step=lambda f, p, fb: f.index < 9)
+    assert result.frames == 10 and result.ended_reason == "stopped by the user" and not result.partial
+    session = Session(None, [ListSink()]).__enter__()
+    result = session.run(((f, pose_of(f)) for f in frames(5)), ended=lambda: "camera 0 stopped")
+    assert result.partial and result.ended_reason == "camera 0 stopped"

@@ -26,6 +26,9 @@ NOTES = "notes"  # reported with its times; the rep is judged as if it were not 
 EFFECTS = (VOIDS, EXCLUDES, NOTES)
 
 SIDES = ("left", "right")  # the person's own
+# Where the camera is, as `formcheck synth --camera` places it and the labels name it: at floor
+# level looking at the person's side, raised at the side, high at the feet end, or oblique.
+VIEWS = ("side", "side-raised", "oblique", "feet-high")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from formcheck.cli.common import (
@@ -12,8 +11,8 @@ from formcheck.cli.common import (
     add_out_arg,
     make_analyzer,
     prepare_out_dir,
+    report_outcome,
 )
-from formcheck.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -43,28 +42,11 @@ def run(args: argparse.Namespace) -> int:
 
     analyzer = make_analyzer(args)  # a bad --exercise fails before any work
     out_dir = prepare_out_dir(args.out)
-    outcome = analyze_file(
+    return report_outcome(analyze_file(
         Path(args.video),
         out_dir,
         model=args.model,
         analyzer=analyzer,
         write_video=not args.no_video,
         save_landmarks=args.save_landmarks,
-    )
-    for line in outcome.summary:
-        print(line)
-    for kind, path in outcome.outputs.items():
-        print(f"{kind}: {path}")
-    if outcome.result.ended_reason == "interrupted":
-        print("formcheck: interrupted; partial outputs written", file=sys.stderr)
-        return 130
-    if outcome.result.frames and outcome.result.detected == 0:
-        raise UserError(
-            f"nobody was found in any of the {outcome.result.frames} frames of {args.video}; "
-            f"outputs written to {out_dir}",
-            exit_code=3,
-        )
-    if outcome.result.partial and outcome.result.ended_reason:
-        print(f"formcheck: {outcome.result.ended_reason}; partial outputs written", file=sys.stderr)
-        return 4
-    return 0
+    ))

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from formcheck.analyzers import ANALYZERS, get_analyzer
+from formcheck.analyzers import get_analyzer, make_prescription
 from formcheck.analyzers.base import Analyzer
+from formcheck.analyzers.registry import cli_names
 from formcheck.errors import UserError
+
+if TYPE_CHECKING:
+    from formcheck.pipeline import Outcome
 
 MODEL_HELP = "pose model: lite, full (default) or heavy, or the path of a .task bundle"
 
@@ -24,7 +30,7 @@ def add_out_arg(parser: argparse.ArgumentParser, default: str = "out") -> None:
 
 def add_exercise_args(parser: argparse.ArgumentParser) -> None:
     """--exercise and the prescription it is judged against (defaults from EXERCISES.md)."""
-    names = ", ".join(sorted(n.replace("_", "-") for n in ANALYZERS))
+    names = ", ".join(cli_names())
     parser.add_argument(
         "--exercise",
         metavar="NAME",
@@ -44,8 +50,6 @@ def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
         cls = get_analyzer(args.exercise)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    from formcheck.analyzers import make_prescription
-
     try:
         prescription = make_prescription(cls, reps=args.reps, hold=args.hold)
     except ValueError as exc:
@@ -63,3 +67,15 @@ def prepare_out_dir(out: str | Path) -> Path:
     except OSError as exc:
         raise UserError(f"cannot create output folder {path}: {exc.strerror or exc}") from None
     return path
+
+
+def report_outcome(outcome: Outcome) -> int:
+    """Print what a run produced (summary, output files) and its one-line verdict; the exit code."""
+    for line in outcome.summary:
+        print(line)
+    for kind, path in outcome.outputs.items():
+        print(f"{kind}: {path}")
+    code, problem = outcome.verdict()
+    if problem:
+        print(f"formcheck: {problem}", file=sys.stderr)
+    return code

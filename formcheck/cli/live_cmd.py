@@ -13,6 +13,7 @@ from formcheck.cli.common import (
     add_out_arg,
     make_analyzer,
     prepare_out_dir,
+    report_outcome,
 )
 from formcheck.errors import UserError
 
@@ -92,15 +93,4 @@ def run(args: argparse.Namespace) -> int:
             import cv2
 
             cv2.destroyAllWindows()
-    for line in outcome.summary:
-        print(line)
-    for kind, path in outcome.outputs.items():
-        print(f"{kind}: {path}")
-    reason = outcome.result.ended_reason
-    if reason == "interrupted":
-        print("formcheck: interrupted; outputs written", file=sys.stderr)
-        return 130
-    if reason and reason != "stopped by the user":
-        print(f"formcheck: {reason}; outputs written", file=sys.stderr)
-        return 4
-    return 0
+    return report_outcome(outcome)

@@ -12,14 +12,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from formcheck.analyzers.registry import VIEWS as CAMERAS
 from formcheck.errors import UserError
 from formcheck.synth import DEFAULT_CRF
+from formcheck.synth.script import EXERCISES, FAULTS  # numpy only: cheap to import
 
-EXERCISES = ("pelvic-tilt", "trunk-rotation", "press-up", "rest")
-CAMERAS = ("side", "side-raised", "oblique", "feet-high")
 TEMPOS = ("slow", "normal", "fast")
-FAULTS = {"pelvic-tilt": ("bridge",), "trunk-rotation": ("shoulder-lift",),
-          "press-up": ("hips-lift",), "rest": ()}
 INSTALL_FIX = "pip install -e '.[synth]' and apt-get install libosmesa6"
 
 

@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcheck.analyzers import KNOWN_EXERCISES, canonical_name
+from formcheck.analyzers import EXERCISES, KNOWN_EXERCISES, canonical_name
 from formcheck.errors import UserError
 
 TRUTH_SUFFIX = ".truth.json"
 
-# Where each analyzer's labelled events live in a label file (used to report per set).
-EVENT_LISTS = {"pelvic_tilt": "holds", "trunk_rotation": "excursions", "press_up": "reps"}
 
 
 class LabelError(UserError):
@@ -263,7 +261,7 @@ def _load_label(path: Path) -> ClipTruth:
             if not isinstance(cps, dict) or not all(isinstance(k, str) and _count(v) for k, v in cps.items()):
                 raise LabelError(path, f"{name}.count_per_side", "must map each side to a whole number >= 0")
             per_side[name] = dict(cps)
-        key = EVENT_LISTS[name]
+        key = EXERCISES[name].label_events  # where its events are listed
         if key in section:
             events[name] = _spans(path, section[key], f"{name}.{key}")
             # Rendered truth times the hold of each excursion / press-up: score those holds too.

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from formcheck import __version__
-from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES
+from formcheck.analyzers import ANALYZERS, EXERCISES, KNOWN_EXERCISES
+from formcheck.analyzers.registry import HIPS_OFF_FLOOR
 from formcheck.analyzers.base import Analyzer, Report
 from formcheck.errors import UserError
 from formcheck.evaluate.labels import ClipTruth, LabelError, Problem, load_label
@@ -44,26 +45,20 @@ from formcheck.evaluate.metrics import (
 )
 from formcheck.landmarks import PoseFrame
 
-HIPS_FAULT = "hips_off_floor"
 # The analyzers whose protocol makes them judge hips off the floor (EXERCISES.md: a bridge in a
-# pelvic tilt, hips lifting in a press-up). Trunk rotation does not claim to: scoring it on hip
-# frames would be measuring something it never says.
-HIP_ANALYZERS = ("pelvic_tilt", "press_up")
+# pelvic tilt, hips lifting in a press-up): those declaring the fault. Trunk rotation does not
+# claim to: scoring it on hip frames would be measuring something it never says.
+HIP_ANALYZERS = tuple(n for n, spec in EXERCISES.items() if HIPS_OFF_FLOOR in spec.fault_names)
 SET_KINDS = ("exercise", "closeup")
 KINDS = ("real", "rendered")
 NOT_IMPLEMENTED = "not implemented"
 
 
 def run_analyzer(cls: type[Analyzer], poses: Iterable[PoseFrame]) -> Report:
-    """Feed every pose to a fresh analyzer through a Session, as analyze and replay do."""
-    from formcheck.session import Session
+    """Feed every pose to a fresh analyzer (default prescription), as analyze and replay do."""
+    from formcheck.pipeline import analyze_poses
 
-    with Session(cls(), sinks=[], overlay=None) as session:
-        for pose in poses:
-            session.step(None, pose)
-    report = session.result.report
-    assert report is not None
-    return report
+    return analyze_poses(cls(), poses)
 
 
 def reported_holds(report: Report) -> list[ReportedHold]:
@@ -137,7 +132,7 @@ def score_report(truth: ClipTruth, analyzer: str, report: Report, times: np.ndar
         row["_hold_matches"] = matches
     if analyzer in HIP_ANALYZERS:
         truth_iv = [(s.start, s.end) for s in truth.hips_off_floor]
-        got_iv = [(f.start, f.end) for f in report.faults if f.kind == HIPS_FAULT]
+        got_iv = [(f.start, f.end) for f in report.faults if f.kind == HIPS_OFF_FLOOR]
         fs = frame_score(times, truth_iv, got_iv)
         row["hips"] = fs.as_dict()
         row["hips"]["labelled_intervals"] = len(truth_iv)

@@ -21,8 +21,6 @@ from pyrender.shader_program import ShaderProgramCache  # noqa: E402
 from formcheck.synth.body import Body  # noqa: E402
 from formcheck.synth.posing import MAT_TOP  # noqa: E402
 
-CAMERAS = ("side", "side-raised", "oblique", "feet-high")
-
 SKIN_TONES = ((0.87, 0.70, 0.58), (0.76, 0.57, 0.42), (0.55, 0.38, 0.26), (0.93, 0.78, 0.68))
 SHIRTS = ((0.80, 0.25, 0.22), (0.20, 0.45, 0.30), (0.92, 0.92, 0.90), (0.35, 0.30, 0.55))
 SHORTS = ((0.15, 0.17, 0.22), (0.30, 0.30, 0.32), (0.22, 0.28, 0.45))

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formcheck.analyzers.registry import EXERCISES as REGISTERED
 from formcheck.synth.state import LyingState
 
-EXERCISES = ("pelvic-tilt", "trunk-rotation", "press-up", "rest")
+# What can be rendered: every registered exercise (by its command-line name), and lying still.
+EXERCISES = tuple(spec.cli_name for spec in REGISTERED.values()) + ("rest",)
 FAULTS = {
     "pelvic-tilt": ("bridge",),
     "trunk-rotation": ("shoulder-lift",),
