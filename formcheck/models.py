@@ -24,13 +24,13 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.errors import UserError
+from formcheck.files import file_sha256, write_atomic
 
 MODEL_NAMES: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
@@ -278,14 +278,6 @@ def explain_model_error(path: str | os.PathLike[str], exc: BaseException) -> Use
     if "NormalizationOptions" in text or "metadata" in text.lower():
         return _bad(path, "lacks the TFLite metadata the Tasks API needs (a bare .tflite network?)")
     return _bad(path, f"could not be loaded by MediaPipe ({first_line})")
-
-
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,8 +597,9 @@ def build_model(name: str, dest_dir: str | os.PathLike[str] | None = None,
                 work_dir: str | os.PathLike[str] | None = None) -> Path:
     """Rebuild `pose_landmarker_<name>.task` into `dest_dir` and verify its sha256.
 
-    Written to a temporary file in `dest_dir` and renamed into place only once verified, so an
-    interrupted or failed build never leaves a half-written bundle where the app looks for one.
+    Written to a temporary file in `dest_dir` and renamed into place only once verified
+    (formcheck.files), so an interrupted or failed build never leaves a half-written bundle
+    where the app looks for one.
     """
     dest = Path(dest_dir) if dest_dir is not None else models_dir()
     data = build_bundle_bytes(name, Path(work_dir) if work_dir is not None else None)
@@ -624,23 +617,8 @@ def build_model(name: str, dest_dir: str | os.PathLike[str] | None = None,
             f"rebuilt {bundle_filename(name)} has sha256 {actual[:16]}..., expected "
             f"{facts.build_sha256[:16]}...: {hint}"
         )
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{bundle_filename(name)}.", dir=dest)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp_name, 0o644)
-            target = dest / bundle_filename(name)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise UserError(f"cannot write {bundle_filename(name)} to {_display(dest)}: {exc.strerror or exc}") from exc
-    return target
+    target = dest / bundle_filename(name)
+    return write_atomic(target, lambda f: f.write(data), shown=f"{bundle_filename(name)} to {_display(dest)}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -670,7 +648,7 @@ def inspect_bundle(name: str, path: Path | None = None) -> BundleReport:
     """Size and sha256 of a present bundle, and whether it is Google's or our pinned build."""
     path = path if path is not None else bundle_path(name)
     check_model_file(path)
-    digest = sha256_of(path)
+    digest = file_sha256(path)
     facts = BUNDLES[name]
     size = path.stat().st_size
     return BundleReport(

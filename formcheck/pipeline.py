@@ -99,7 +99,8 @@ def analyze_file(
     show_progress: bool | None = None,
 ) -> Outcome:
     """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`."""
-    from formcheck.pose import PoseEstimator, file_sha256, mediapipe_version
+    from formcheck.files import file_sha256
+    from formcheck.pose import PoseEstimator, mediapipe_version
     from formcheck.sinks import output_paths
     from formcheck.sources import VideoFile
 

@@ -9,16 +9,15 @@ garbage collector at exit it prints a traceback). Everything after this module s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from formcheck.errors import UserError
+from formcheck.files import file_sha256
 from formcheck.frames import Frame
 from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
 
@@ -28,16 +27,6 @@ def mediapipe_version() -> str:
     from importlib.metadata import version
 
     return version("mediapipe")
-
-
-@lru_cache(maxsize=8)
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks (models are tens of MB; computed once per path)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -129,7 +118,7 @@ class PoseEstimator:
 
     @property
     def model_sha256(self) -> str:
-        return file_sha256(self.model_path)
+        return file_sha256(self.model_path, cache=True)  # tens of MB: hashed once per process
 
     def info(self) -> dict[str, str]:
         """What the report records about the model."""

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from formcheck.errors import UserError
-from formcheck.recording import SUFFIX, Recording, RecordingWriter, file_sha256, read_recording
+from formcheck.files import file_sha256
+from formcheck.recording import SUFFIX, Recording, RecordingWriter, read_recording
 
 ENV_VAR = "FORMCHECK_CACHE_DIR"
 
@@ -77,11 +78,10 @@ class PoseCache:
         """(name, sha256, path) of the pose model, resolved and hashed once per cache."""
         if self._model_id is None:
             from formcheck.models import resolve_model
-            from formcheck.pose import file_sha256 as model_sha256
 
             path = resolve_model(self.model)
             name = self.model if self.model in ("lite", "full", "heavy") else path.stem
-            self._model_id = (name, model_sha256(path), path)
+            self._model_id = (name, file_sha256(path, cache=True), path)
         return self._model_id
 
     def entry_path(self, clip_sha256: str) -> Path:

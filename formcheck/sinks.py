@@ -27,11 +27,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
-import tempfile
-from dataclasses import asdict, is_dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +39,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import UserError
+from formcheck.files import discard, open_temp, publish, reason_of, write_json_atomic
 from formcheck.frames import Frame
 from formcheck.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 
@@ -107,89 +105,7 @@ def output_paths(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Path]:
 
 
 # --------------------------------------------------------------------------------------------
-# Atomic files
-
-
-def _umask() -> int:
-    # mkstemp creates 0600 files; the outputs should get the user's usual permissions.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _reason(err: OSError) -> str:
-    return err.strerror or err.__class__.__name__
-
-
-def _open_temp(path: Path) -> tuple[int, Path]:
-    """Check that `path` can be written and open a temp file beside it (fd, temp path).
-
-    Raises UserError naming `path` when it cannot: this is the early check that makes an
-    unwritable `--out` fail before the analysis starts.
-    """
-    if path.is_dir():
-        raise UserError(f"cannot write {path}: it is a folder")
-    parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise UserError(f"cannot write {path}: {parent} is a file, not a folder") from None
-    except NotADirectoryError:
-        raise UserError(f"cannot write {path}: part of {parent} is a file, not a folder") from None
-    except OSError as err:
-        raise UserError(f"cannot write {path}: cannot create folder {parent} ({_reason(err)})") from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
-    except PermissionError:
-        raise UserError(f"cannot write {path}: folder {parent} is not writable") from None
-    except OSError as err:
-        raise UserError(f"cannot write {path}: {_reason(err)}") from None
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-    except OSError:
-        pass  # the file stays private (0600): not worth failing the run for
-    return fd, Path(tmp)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable; best effort (not every file system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _unlink(path: Path | None) -> None:
-    if path is None:
-        return
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _publish(tmp: Path, path: Path) -> None:
-    """fsync the finished temp file and rename it over `path` (atomic on one file system)."""
-    try:
-        _fsync_path(tmp)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise UserError(f"cannot write {path}: {_reason(err)}") from None
-    _fsync_dir(path.parent)
+# The atomic life cycle (formcheck.files) as a sink
 
 
 class _AtomicSink:
@@ -210,12 +126,12 @@ class _AtomicSink:
     def __enter__(self) -> Self:
         if self._tmp is not None or self._closed:
             raise RuntimeError(f"{type(self).__name__} for {self.path} can be entered only once")
-        fd, tmp = _open_temp(self.path)
+        fd, tmp = open_temp(self.path)
         self._tmp = tmp
         try:
             self._open(fd, tmp)
         except BaseException:
-            _unlink(tmp)
+            discard(tmp)
             self._tmp = None
             self._closed = True
             raise
@@ -258,13 +174,13 @@ class _AtomicSink:
                         pass  # the file is whole, only unmarked; the JSON report says partial
                     except BaseException:
                         # A second Ctrl-C while marking: keep the finished file, then stop.
-                        _publish(tmp, self.path)
+                        publish(tmp, self.path)
                         self.written = True
                         raise
-                _publish(tmp, self.path)
+                publish(tmp, self.path)
                 self.written = True
         finally:
-            _unlink(tmp)
+            discard(tmp)
 
     def _require_open(self) -> None:
         if self._tmp is None or self._closed:
@@ -432,7 +348,7 @@ class VideoSink(_AtomicSink):
                 packet.duration = self._durations.pop(packet.pts, 0)
                 self._container.mux(packet)
         except OSError as err:
-            raise UserError(f"cannot write {self.path}: {_reason(err)}") from None
+            raise UserError(f"cannot write {self.path}: {reason_of(err)}") from None
 
     def _finish(self, tmp: Path, partial: bool) -> bool:
         try:
@@ -492,7 +408,7 @@ def _mark_mp4_partial(tmp: Path) -> None:
                 dst.mux(packet)
         os.replace(marked, tmp)
     finally:
-        _unlink(marked)
+        discard(marked)
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,7 +464,7 @@ class CsvSink(_AtomicSink):
         try:
             self._writer.writerow(row)
         except OSError as err:
-            raise UserError(f"cannot write {self.path}: {_reason(err)}") from None
+            raise UserError(f"cannot write {self.path}: {reason_of(err)}") from None
 
     def write(self, frame: Frame, pose: PoseFrame, annotated: np.ndarray | None = None) -> None:
         """Append the row for one frame (the image is not used: the CSV holds landmarks only)."""
@@ -568,49 +484,5 @@ class CsvSink(_AtomicSink):
             try:
                 file.close()  # flushes; rows are whole because each is written by one call
             except OSError as err:
-                raise UserError(f"cannot write {self.path}: {_reason(err)}") from None
+                raise UserError(f"cannot write {self.path}: {reason_of(err)}") from None
         return True
-
-
-# --------------------------------------------------------------------------------------------
-# JSON
-
-
-def _json_ready(value: Any) -> Any:
-    """Plain JSON values: numpy scalars/arrays, paths, dataclasses converted; NaN/inf -> null
-    (json.dumps would write the bare word NaN, which no JSON reader accepts)."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_ready(value.tolist())
-    if isinstance(value, np.generic):
-        return _json_ready(value.item())
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return _json_ready(value.as_dict() if hasattr(value, "as_dict") else asdict(value))
-    return value
-
-
-def write_json_atomic(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
-    """Write `data` as indented JSON at `path`: temp file, fsync, rename. Returns the path.
-
-    A reader (or a user opening the report after Ctrl-C) sees either the previous file or the
-    whole new one, never half a JSON. Unwritable destinations raise a one-line UserError.
-    """
-    target = Path(path)
-    text = json.dumps(_json_ready(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = _open_temp(target)
-    try:
-        with open(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        _publish(tmp, target)
-    except OSError as err:
-        raise UserError(f"cannot write {target}: {_reason(err)}") from None
-    finally:
-        _unlink(tmp)
-    return target

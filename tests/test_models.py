@@ -13,6 +13,7 @@ import pytest
 
 from formcheck import cli, models
 from formcheck.errors import UserError
+from formcheck.files import file_sha256
 
 REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 FULL = REPO_MODELS / "pose_landmarker_full.task"
@@ -170,7 +171,7 @@ def test_load_check_reports_a_bad_file_as_user_error(tmp_path: Path) -> None:
 def test_committed_bundle_is_the_pinned_build(name: str, path: Path) -> None:
     facts = models.BUNDLES[name]
     assert path.stat().st_size == facts.build_size
-    assert models.sha256_of(path) == facts.build_sha256
+    assert file_sha256(path) == facts.build_sha256
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
     assert [i.filename for i in infos] == list(models.BUNDLE_ENTRIES)
@@ -186,7 +187,7 @@ def test_committed_bundle_is_the_pinned_build(name: str, path: Path) -> None:
     "this starts passing, and must be un-marked, once the exact metadata is known",
 )
 def test_committed_full_bundle_is_googles() -> None:
-    assert models.sha256_of(FULL) == models.BUNDLES["full"].google_sha256
+    assert file_sha256(FULL) == models.BUNDLES["full"].google_sha256
 
 
 def test_resolve_model_default_is_committed_full(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,7 +337,7 @@ def test_cli_models_check_prints_sha_verdicts(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for name, path in (("full", FULL), ("lite", LITE)):
         line = next(line for line in out.splitlines() if line.startswith(f"{name}:"))
-        assert models.sha256_of(path) in line
+        assert file_sha256(path) in line
         assert "Google" in line and "loads in PoseLandmarker" in line
     assert "heavy:" in out
 
