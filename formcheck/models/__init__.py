@@ -37,7 +37,7 @@ DEFAULT_MODEL = "full"
 # Built by `formcheck models build` with no argument: the two bundles the repository commits.
 DEFAULT_BUILD: tuple[str, ...] = ("full", "lite")
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_REPO_ROOT = Path(__file__).resolve().parents[2]  # formcheck/models/__init__.py -> the repo
 
 
 def models_dir() -> Path:
