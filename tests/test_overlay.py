@@ -258,8 +258,11 @@ def test_ring_fills_clockwise_and_turns_green_at_the_target(size: tuple[int, int
         assert _close(_ring_pixel(img, clock), RING_DONE)
 
 
-def test_safety_note_is_one_line() -> None:
+def test_safety_note_is_one_line_and_the_same_everywhere() -> None:
+    from formcheck import report
+
     assert "not a diagnosis" in SAFETY_NOTE and "\n" not in SAFETY_NOTE
+    assert report.SAFETY_NOTE is SAFETY_NOTE  # the overlay, the live window and the report
 
 
 def test_text_helpers() -> None:

@@ -22,6 +22,7 @@ from formcheck.landmarks import PoseFrame
 from formcheck.overlay.panel import PanelAnnotator
 from formcheck.overlay.ring import HoldRingAnnotator
 from formcheck.overlay.skeleton import SkeletonAnnotator
+from formcheck.safety import SAFETY_NOTE
 
 __all__ = [
     "SAFETY_NOTE",
@@ -30,10 +31,6 @@ __all__ = [
     "HoldRingAnnotator",
     "Overlay",
 ]
-
-# Shown by the live window at start (and in the README): formcheck coaches form, it does not
-# assess a back.
-SAFETY_NOTE = "Exercise feedback, not a diagnosis: stop if it hurts and ask your physical therapist."
 
 
 class Overlay:
