@@ -17,6 +17,7 @@ import numpy as np
 from formcheck.analyzers.base import Analyzer, Feedback
 from formcheck.frames import Frame
 from formcheck.landmarks import X, PoseFrame
+from formcheck.models import DEFAULT_MODEL
 from formcheck.progress import Progress
 from formcheck.report import build_report, summary_lines
 from formcheck.session import Session, SessionResult, run_stream
@@ -92,7 +93,7 @@ def analyze_file(
     video: Path,
     out_dir: Path,
     *,
-    model: str = "full",
+    model: str = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
     write_video: bool = True,
     save_landmarks: bool = False,
@@ -166,7 +167,7 @@ def run_live(
     camera: str,
     out_dir: Path,
     *,
-    model: str = "full",
+    model: str = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
     mirror: bool = False,
     show: Callable[[np.ndarray], bool] | None = None,

@@ -20,6 +20,7 @@ from formcheck.errors import UserError
 from formcheck.files import file_sha256
 from formcheck.frames import Frame
 from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
 
 def mediapipe_version() -> str:
@@ -75,14 +76,14 @@ class PoseEstimator:
     file or a jittery camera never trips MediaPipe. One estimator serves one stream: open a new
     one for the next video.
 
-        with PoseEstimator("full") as estimator:
+        with PoseEstimator("lite") as estimator:
             for frame in source:
                 pose = estimator.process(frame)
     """
 
     def __init__(
         self,
-        model: str = "full",
+        model: str = DEFAULT_MODEL,
         *,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
@@ -91,7 +92,7 @@ class PoseEstimator:
         from formcheck.models import explain_model_error, resolve_model
 
         self.model_path: Path = resolve_model(model)
-        self.model_name: str = model if model in ("lite", "full", "heavy") else self.model_path.name
+        self.model_name: str = model if model in MODEL_NAMES else self.model_path.name
         self._last_ms = -1
         self._frames_seen = 0
         try:

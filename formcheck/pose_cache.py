@@ -25,6 +25,7 @@ from pathlib import Path
 
 from formcheck.errors import UserError
 from formcheck.files import file_sha256
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 from formcheck.recording import SUFFIX, Recording, RecordingWriter, read_recording
 
 ENV_VAR = "FORMCHECK_CACHE_DIR"
@@ -56,7 +57,7 @@ def mediapipe_version() -> str:
 class PoseCache:
     """Landmark recordings of video files, computed on a miss.
 
-        cache = PoseCache(model="full")
+        cache = PoseCache(model="lite")
         rec = cache.landmarks(Path("clip.mp4"))      # a Recording; .poses() feeds analyzers
     """
 
@@ -64,7 +65,7 @@ class PoseCache:
         self,
         root: str | os.PathLike[str] | None = None,
         *,
-        model: str = "full",
+        model: str = DEFAULT_MODEL,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_cache_dir()
@@ -80,7 +81,7 @@ class PoseCache:
             from formcheck.models import resolve_model
 
             path = resolve_model(self.model)
-            name = self.model if self.model in ("lite", "full", "heavy") else path.stem
+            name = self.model if self.model in MODEL_NAMES else path.stem
             self._model_id = (name, file_sha256(path, cache=True), path)
         return self._model_id
 

@@ -8,12 +8,14 @@ from pathlib import Path
 from formcheck.analyzers import ANALYZERS, get_analyzer
 from formcheck.analyzers.base import Analyzer
 from formcheck.errors import UserError
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
-MODEL_HELP = "pose model: lite, full (default) or heavy, or the path of a .task bundle"
+_MODEL_CHOICES = [f"{name} (default)" if name == DEFAULT_MODEL else name for name in MODEL_NAMES]
+MODEL_HELP = f"pose model: {', '.join(_MODEL_CHOICES[:-1])} or {_MODEL_CHOICES[-1]}, or the path of a .task bundle"
 
 
 def add_model_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="full", metavar="lite|full|heavy|PATH", help=MODEL_HELP)
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH", help=MODEL_HELP)
 
 
 def add_out_arg(parser: argparse.ArgumentParser, default: str = "out") -> None:
