@@ -24,10 +24,15 @@ from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
 
 def mediapipe_version() -> str:
-    """The installed mediapipe version (recorded in reports and recordings)."""
-    from importlib.metadata import version
+    """The installed MediaPipe's version (recorded in reports, recordings and the pose cache's
+    keys), read from package metadata (no import: a pose cache hit stays cheap); "none" when
+    MediaPipe is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("mediapipe")
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "none"
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ from pathlib import Path
 from formcheck.errors import UserError
 from formcheck.files import file_sha256
 from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
+from formcheck.pose import mediapipe_version
 from formcheck.recording import SUFFIX, Recording, RecordingWriter, read_recording
 
 ENV_VAR = "FORMCHECK_CACHE_DIR"
@@ -42,16 +43,6 @@ def default_cache_dir() -> Path:
 
 def _safe(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", s)
-
-
-def mediapipe_version() -> str:
-    """The installed MediaPipe's version, read from package metadata (no import: a hit stays cheap)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mediapipe")
-    except PackageNotFoundError:
-        return "none"
 
 
 class PoseCache:

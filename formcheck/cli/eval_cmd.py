@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from formcheck.evaluate.labels import default_folders, label_files
     from formcheck.evaluate.scorecard import evaluate
     from formcheck.evaluate.tables import render
-    from formcheck.pose_cache import PoseCache, mediapipe_version
+    from formcheck.pose import mediapipe_version
+    from formcheck.pose_cache import PoseCache
 
     log = lambda msg: print(f"formcheck eval: {msg}", file=sys.stderr)  # noqa: E731
     folders = [Path(d) for d in args.dirs] if args.dirs else default_folders()
