@@ -22,15 +22,6 @@ from formcheck.errors import UserError
 from formcheck.frames import Frame, SourceInfo
 from formcheck.sources.base import Source, one_line
 
-__all__ = [
-    "Orientation",
-    "orientation_from_display_matrix",
-    "frame_orientation",
-    "probe_video",
-    "count_packets",
-    "VideoFile",
-]
-
 
 @dataclass(frozen=True)
 class Orientation:

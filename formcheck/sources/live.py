@@ -23,15 +23,6 @@ from formcheck.frames import Frame, SourceInfo
 from formcheck.sources.base import Source, one_line
 from formcheck.sources.files import VideoFile
 
-__all__ = [
-    "DEFAULT_STALE_TIMEOUT",
-    "DEFAULT_FIRST_FRAME_TIMEOUT",
-    "LatestFrame",
-    "CaptureLike",
-    "opencv_capture",
-    "Camera",
-    "PacedFile",
-]
 
 #: Seconds without a new camera frame after which the camera counts as stopped. Long enough
 #: for a USB camera's auto-exposure hiccups, short enough that an unplugged camera ends the
