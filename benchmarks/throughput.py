@@ -71,13 +71,14 @@ def run_phase(code: str, *args: str) -> tuple[dict, float]:
 
 
 def main() -> int:
+    sys.path.insert(0, str(REPO))
+    from formcheck.models import DEFAULT_MODEL, resolve_model
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("video", nargs="?", default=str(DEFAULT_CLIP))
-    ap.add_argument("--model", default="full")
+    ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--no-video", action="store_true", help="formcheck phase without the annotated MP4")
     args = ap.parse_args()
-    sys.path.insert(0, str(REPO))
-    from formcheck.models import resolve_model
 
     model_path = str(resolve_model(args.model))
     if not Path(args.video).is_file():

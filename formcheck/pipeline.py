@@ -20,6 +20,7 @@ import numpy as np
 from formcheck.analyzers.base import Analyzer, Feedback, Report
 from formcheck.frames import Frame, SourceInfo
 from formcheck.landmarks import X, PoseFrame
+from formcheck.models import DEFAULT_MODEL
 from formcheck.progress import Progress
 from formcheck.report import build_report, summary_lines
 from formcheck.session import INTERRUPTED, USER_STOPPED, Session, SessionResult, Step
@@ -78,7 +79,7 @@ def _finish(
     source_sha256: str | None = None,
 ) -> Outcome:
     """Run the stream to its end, close the session and write the JSON report."""
-    from formcheck.sinks import write_json_atomic
+    from formcheck.files import write_json_atomic
 
     result = session.run(steps, on_step=on_step, ended=lambda: origin.ended_reason)
     outputs = {**outputs, "report": report_path}
@@ -109,15 +110,14 @@ def analyze_file(
     video: Path,
     out_dir: Path,
     *,
-    model: str | None = None,
+    model: str = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
     write_video: bool = True,
     save_landmarks: bool = False,
     show_progress: bool | None = None,
 ) -> Outcome:
     """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`."""
-    from formcheck.pose import file_sha256
-    from formcheck.models import DEFAULT_MODEL
+    from formcheck.files import file_sha256
     from formcheck.pose import PoseEstimator, mediapipe_version
     from formcheck.sinks import output_paths
     from formcheck.sources import VideoFile
@@ -126,7 +126,7 @@ def analyze_file(
         info = source.info
         sha = file_sha256(Path(video).resolve())
         paths = output_paths(out_dir, Path(video).stem)
-        with PoseEstimator(model or DEFAULT_MODEL) as estimator:
+        with PoseEstimator(model) as estimator:
             meta = _recording_meta(info, sha, estimator.info(), mediapipe_version()) if save_landmarks else None
             sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
                                         write_video=write_video, recording_meta=meta)
@@ -177,7 +177,7 @@ def run_live(
     camera: str,
     out_dir: Path,
     *,
-    model: str | None = None,
+    model: str = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
     mirror: bool = False,
     show: Callable[[np.ndarray], bool] | None = None,
@@ -191,7 +191,6 @@ def run_live(
     the window shows, so "left" in a report is still the person's own left.
     """
     from formcheck import sources
-    from formcheck.models import DEFAULT_MODEL
     from formcheck.pose import PoseEstimator
     from formcheck.session import status_line
     from formcheck.sinks import RawVideoSink, output_paths
@@ -201,7 +200,7 @@ def run_live(
         info = source.info
         stem = Path(str(camera)).stem if info.kind == "file" else f"live-{_timestamp()}"
         paths = output_paths(out_dir, stem)
-        with PoseEstimator(model or DEFAULT_MODEL) as estimator:
+        with PoseEstimator(model) as estimator:
             sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
                                         write_video=True, recording_meta=None)
             if record is not None:

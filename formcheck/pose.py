@@ -9,35 +9,30 @@ garbage collector at exit it prints a traceback). Everything after this module s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from formcheck.errors import UserError
+from formcheck.files import file_sha256
 from formcheck.frames import Frame
 from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
 
 def mediapipe_version() -> str:
-    """The installed mediapipe version (recorded in reports and recordings)."""
-    from importlib.metadata import version
+    """The installed MediaPipe's version (recorded in reports, recordings and the pose cache's
+    keys), read from package metadata (no import: a pose cache hit stays cheap); "none" when
+    MediaPipe is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("mediapipe")
-
-
-@lru_cache(maxsize=8)
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks (models are tens of MB; computed once per path)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "none"
 
 
 @contextlib.contextmanager
@@ -86,14 +81,14 @@ class PoseEstimator:
     file or a jittery camera never trips MediaPipe. One estimator serves one stream: open a new
     one for the next video.
 
-        with PoseEstimator("full") as estimator:
+        with PoseEstimator("lite") as estimator:
             for frame in source:
                 pose = estimator.process(frame)
     """
 
     def __init__(
         self,
-        model: str = "full",
+        model: str = DEFAULT_MODEL,
         *,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
@@ -102,7 +97,7 @@ class PoseEstimator:
         from formcheck.models import explain_model_error, resolve_model
 
         self.model_path: Path = resolve_model(model)
-        self.model_name: str = model if model in ("lite", "full", "heavy") else self.model_path.name
+        self.model_name: str = model if model in MODEL_NAMES else self.model_path.name
         self._last_ms = -1
         self._frames_seen = 0
         try:
@@ -129,7 +124,7 @@ class PoseEstimator:
 
     @property
     def model_sha256(self) -> str:
-        return file_sha256(self.model_path)
+        return file_sha256(self.model_path, cache=True)  # tens of MB: hashed once per process
 
     def info(self) -> dict[str, str]:
         """What the report records about the model."""

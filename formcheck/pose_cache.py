@@ -24,7 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from formcheck.errors import UserError
-from formcheck.recording import SUFFIX, Recording, RecordingWriter, file_sha256, read_recording
+from formcheck.files import file_sha256
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
+from formcheck.pose import mediapipe_version
+from formcheck.recording import SUFFIX, Recording, RecordingWriter, read_recording
 
 ENV_VAR = "FORMCHECK_CACHE_DIR"
 
@@ -42,20 +45,10 @@ def _safe(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", s)
 
 
-def mediapipe_version() -> str:
-    """The installed MediaPipe's version, read from package metadata (no import: a hit stays cheap)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mediapipe")
-    except PackageNotFoundError:
-        return "none"
-
-
 class PoseCache:
     """Landmark recordings of video files, computed on a miss.
 
-        cache = PoseCache(model="full")
+        cache = PoseCache(model="lite")
         rec = cache.landmarks(Path("clip.mp4"))      # a Recording; .poses() feeds analyzers
     """
 
@@ -63,7 +56,7 @@ class PoseCache:
         self,
         root: str | os.PathLike[str] | None = None,
         *,
-        model: str = "full",
+        model: str = DEFAULT_MODEL,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_cache_dir()
@@ -77,11 +70,10 @@ class PoseCache:
         """(name, sha256, path) of the pose model, resolved and hashed once per cache."""
         if self._model_id is None:
             from formcheck.models import resolve_model
-            from formcheck.pose import file_sha256 as model_sha256
 
             path = resolve_model(self.model)
-            name = self.model if self.model in ("lite", "full", "heavy") else path.stem
-            self._model_id = (name, model_sha256(path), path)
+            name = self.model if self.model in MODEL_NAMES else path.stem
+            self._model_id = (name, file_sha256(path, cache=True), path)
         return self._model_id
 
     def entry_path(self, clip_sha256: str) -> Path:

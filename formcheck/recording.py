@@ -33,10 +33,8 @@ what it has, marked `partial: true`.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -48,6 +46,7 @@ import numpy as np
 
 from formcheck import __version__
 from formcheck.errors import UserError
+from formcheck.files import write_atomic
 from formcheck.frames import Frame, SourceInfo
 from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
 
@@ -57,18 +56,6 @@ ARRAYS = ("t", "image_size", "detected", "has_world", "landmarks", "world")
 SUFFIX = ".landmarks.npz"
 
 _ROW_SHAPE = (NUM_LANDMARKS, 5)
-
-
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes: names a clip independent of its file name or folder."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while block := fh.read(chunk):
-                h.update(block)
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return h.hexdigest()
 
 
 def _now_iso() -> str:
@@ -87,7 +74,7 @@ def _as_rows(arr: np.ndarray | None, what: str, t: float) -> np.ndarray:
 class RecordingWriter:
     """A sink that records every PoseFrame of a session to one `.landmarks.npz` file.
 
-    Follows the sink protocol of `formcheck.session.Session`: a context manager with
+    Follows the sink protocol (`formcheck.sinks.Sink`): a context manager with
     `write(frame, pose, annotated)` and `close(partial=False)`; leaving the `with` block on an
     exception closes it as partial, so an interrupted run keeps what it saw.
 
@@ -206,32 +193,11 @@ class RecordingWriter:
 
 
 def write_arrays(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    """Write meta + arrays as one archive, atomically (temp file in the same folder + rename)."""
+    """Write meta + arrays as one archive, atomically (formcheck.files: temp file in the same
+    folder, fsync, rename)."""
     blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UserError(f"cannot write recording {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # A file object, not a name: numpy would otherwise append ".npz" to the name.
-            np.savez_compressed(fh, meta=blob, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        _unlink_quiet(tmp)
-        raise UserError(f"cannot write recording {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        _unlink_quiet(tmp)
-        raise
-
-
-def _unlink_quiet(p: str) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
+    # A file object, not a name: numpy would otherwise append ".npz" to the name.
+    write_atomic(path, lambda fh: np.savez_compressed(fh, meta=blob, **arrays), shown=f"recording {path}")
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,10 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.frames import SourceInfo
+from formcheck.safety import SAFETY_NOTE
 from formcheck.session import SessionResult
 
 REPORT_SCHEMA_VERSION = 1
-SAFETY_NOTE = (
-    "formcheck gives exercise feedback, not a diagnosis: move slowly, stop if it hurts, and see a "
-    "professional if pain persists, worsens or runs down the leg."
-)
 
 
 def build_report(

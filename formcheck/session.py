@@ -16,7 +16,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,15 +29,8 @@ INTERRUPTED = "interrupted"
 USER_STOPPED = "stopped by the user"
 Step = tuple[Frame | None, PoseFrame]  # what a session is fed: the image (if any) and its pose
 
-
-class Sink(Protocol):
-    """What the session writes to (see formcheck.sinks); a context manager closing atomically."""
-
-    def __enter__(self) -> Any: ...
-
-    def write(self, frame: Frame | None, pose: PoseFrame, annotated: np.ndarray | None) -> None: ...
-
-    def close(self, partial: bool = False) -> None: ...
+if TYPE_CHECKING:
+    from formcheck.sinks.base import Sink
 
 
 class Annotator(Protocol):

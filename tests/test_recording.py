@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from formcheck.errors import UserError
 from formcheck.frames import SourceInfo
 from formcheck.landmarks import PoseFrame
-from formcheck.recording import FORMAT_VERSION, RecordingWriter, file_sha256, read_recording, write_arrays
+from formcheck.recording import FORMAT_VERSION, RecordingWriter, read_recording, write_arrays
 
 
 def synthetic_poses(n: int, seed: int = 0, size: tuple[int, int] = (640, 360)) -> list[PoseFrame]:
@@ -210,14 +210,6 @@ def test_missing_and_directory(tmp_path: Path) -> None:
         read_recording(tmp_path / "none.npz")
     with pytest.raises(UserError, match="folder"):
         read_recording(tmp_path)
-
-
-def test_file_sha256(tmp_path: Path) -> None:
-    p = tmp_path / "f.bin"
-    p.write_bytes(b"abc")
-    assert file_sha256(p) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    with pytest.raises(UserError):
-        file_sha256(tmp_path / "missing")
 
 
 def test_metadata_given_as_one_dict_like_the_pipeline_builds(tmp_path: Path) -> None:

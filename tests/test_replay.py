@@ -13,7 +13,7 @@ from formcheck.analyzers import get_analyzer
 from formcheck.cli import main
 from formcheck.recording import RecordingWriter
 from formcheck.session import Session
-from formcheck.sinks import _json_ready
+from formcheck.files import _json_ready
 
 
 def json_round(d: dict) -> dict:

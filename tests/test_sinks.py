@@ -374,7 +374,7 @@ def test_failing_to_mark_partial_still_keeps_the_video(
 ) -> None:
     """The mark is a re-mux after the MP4 is finished: if it fails (or a second Ctrl-C hits it),
     the finished, unmarked video is kept rather than thrown away."""
-    import formcheck.sinks as sinks
+    import formcheck.sinks.video as sinks
 
     def broken(tmp: Path) -> None:
         raise failure("while marking")
@@ -389,3 +389,22 @@ def test_failing_to_mark_partial_still_keeps_the_video(
     decoded, meta, _ = _decode(out)
     assert len(decoded) == 5 and sink.written and sink.partial
     assert _leftovers(tmp_path) == []
+
+
+def test_every_sink_follows_the_one_protocol(tmp_path: Path) -> None:
+    """The session writes to one `Sink` protocol; the file sinks and the landmark recording
+    all offer it (frame may be None: a replay without images)."""
+    from formcheck.recording import RecordingWriter
+    from formcheck.sinks import Sink
+
+    sinks = [
+        VideoSink(tmp_path / "v.mp4", width=W, height=H),
+        RawVideoSink(tmp_path / "raw.mp4", width=W, height=H),
+        CsvSink(tmp_path / "f.csv"),
+        RecordingWriter(tmp_path / "r.landmarks.npz"),
+    ]
+    for sink in sinks:
+        assert isinstance(sink, Sink), type(sink).__name__
+    with CsvSink(tmp_path / "none.csv") as table:
+        table.write(None, _pose(0.0, 0), None)
+    assert table.written and table.frames_written == 1

@@ -11,15 +11,17 @@ from formcheck.analyzers import get_analyzer, make_prescription
 from formcheck.analyzers.base import Analyzer
 from formcheck.analyzers.registry import cli_names
 from formcheck.errors import UserError
+from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Outcome
 
-MODEL_HELP = "pose model: lite, full (default) or heavy, or the path of a .task bundle"
+_MODEL_CHOICES = [f"{name} (default)" if name == DEFAULT_MODEL else name for name in MODEL_NAMES]
+MODEL_HELP = f"pose model: {', '.join(_MODEL_CHOICES[:-1])} or {_MODEL_CHOICES[-1]}, or the path of a .task bundle"
 
 
 def add_model_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="full", metavar="lite|full|heavy|PATH", help=MODEL_HELP)
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH", help=MODEL_HELP)
 
 
 def add_out_arg(parser: argparse.ArgumentParser, default: str = "out") -> None:

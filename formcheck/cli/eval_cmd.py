@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from formcheck.evaluate.labels import default_folders, label_files
     from formcheck.evaluate.scorecard import evaluate
     from formcheck.evaluate.tables import render
-    from formcheck.pose_cache import PoseCache, mediapipe_version
+    from formcheck.pose import mediapipe_version
+    from formcheck.pose_cache import PoseCache
 
     log = lambda msg: print(f"formcheck eval: {msg}", file=sys.stderr)  # noqa: E731
     folders = [Path(d) for d in args.dirs] if args.dirs else default_folders()
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         f"pose cache {cache.root}: {cache.hits} hits, {cache.misses} computed")
     sys.stdout.write(render(card, markdown=args.markdown))
     if args.json:
-        from formcheck.sinks import write_json_atomic
+        from formcheck.files import write_json_atomic
 
         write_json_atomic(args.json, card.as_dict())
         log(f"wrote {args.json}")

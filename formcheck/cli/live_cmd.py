@@ -51,7 +51,7 @@ def _window_show():
         raise UserError("no display to open a window on; use --no-window")
     import cv2
 
-    from formcheck.report import SAFETY_NOTE
+    from formcheck.safety import SAFETY_NOTE
 
     print(SAFETY_NOTE)
     try:

@@ -60,6 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _names(requested: list[str]) -> list[str]:
+    from formcheck.models import build as models
+
     if not requested:
         return list(models.DEFAULT_BUILD)
     if "all" in requested:
@@ -68,6 +70,8 @@ def _names(requested: list[str]) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from formcheck.models import build as models
+
     for name in _names(args.names):
         path = models.build_model(name, args.dest, args.work_dir)
         report = models.inspect_bundle(name, path)
@@ -84,6 +88,8 @@ def _verdict(report: models.BundleReport) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from formcheck.models import build as models
+
     folder = args.dir if args.dir is not None else models.models_dir()
     failures = 0
     for name in models.MODEL_NAMES:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.models import DEFAULT_MODEL
+
 # COCO-17 (anny's order) -> MediaPipe Pose landmark index.
 COCO_TO_MEDIAPIPE = {
     "nose": 0, "left_eye": 2, "right_eye": 5, "left_ear": 7, "right_ear": 8,
@@ -56,7 +58,7 @@ def frame_error(truth_frame: dict, names: list[str], landmarks: np.ndarray,
     return np.array(out)
 
 
-def measure(video: Path, truth_path: Path | None = None, model: str = "full") -> Agreement:
+def measure(video: Path, truth_path: Path | None = None, model: str = DEFAULT_MODEL) -> Agreement:
     """Run MediaPipe (VIDEO mode) over a rendered clip and compare with its truth JSON."""
     from formcheck.pose import PoseEstimator
     from formcheck.sources import VideoFile
