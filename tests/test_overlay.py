@@ -11,7 +11,7 @@ from formcheck.analyzers.base import Feedback
 from formcheck.landmarks import NUM_LANDMARKS, PRESENCE, SKELETON, VISIBILITY, Landmark, PoseFrame
 from formcheck.overlay import SAFETY_NOTE, HoldRingAnnotator, Overlay, PanelAnnotator, SkeletonAnnotator
 from formcheck.overlay.draw import LEFT_COLOR, RIGHT_COLOR, RING_DONE, RING_FILL, RING_TRACK, ascii_text, fit_text
-from formcheck.overlay.panel import exercise_title
+from formcheck.analyzers.registry import title_of
 
 L = Landmark
 
@@ -266,11 +266,19 @@ def test_safety_note_is_one_line_and_the_same_everywhere() -> None:
 
 
 def test_text_helpers() -> None:
-    assert exercise_title("pelvic_tilt") == "Pelvic tilt"
-    assert exercise_title("press-up") == "Press up"
+    assert title_of("pelvic_tilt") == title_of("pelvic-tilt") == "Pelvic tilt"  # the registry's
+    assert title_of("press-up") == "Press-up" and title_of("side_plank") == "Side plank"
     assert ascii_text("Hold\u2026 2\u20133 s") == "Hold... 2-3 s"
     text, scale = fit_text("x" * 200, 100, 1.0, 2, 0.5)
     assert text.endswith("...") and scale == 0.5
     import cv2
 
     assert cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)[0][0] <= 100
+
+
+def test_panel_shows_the_count_per_side_against_the_per_side_target() -> None:
+    fb = Feedback(exercise="trunk_rotation", state="holding", count=5, target=10, good=5,
+                  side="left", by_side={"left": 3, "right": 2})
+    texts = [line.text for line in PanelAnnotator().lines(fb)]
+    assert texts[0] == "Lower trunk rotation - left"
+    assert texts[1] == "Left 3/10  Right 2/10"

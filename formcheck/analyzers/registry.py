@@ -140,7 +140,10 @@ def spec_of(name: str) -> ExerciseSpec:
 def title_of(name: str) -> str:
     """What the screen calls an exercise; an unknown name is shown as it is, tidied."""
     spec = EXERCISES.get(canonical_name(name))
-    return spec.title if spec is not None else name.replace("_", " ").replace("-", " ").capitalize()
+    if spec is not None:
+        return spec.title
+    text = name.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def cli_names(implemented_only: bool = True) -> list[str]:

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from formcheck.analyzers.base import Feedback
+from formcheck.analyzers.registry import title_of
 from formcheck.overlay.draw import (
     AA,
     CUE_COLOR,
@@ -34,7 +35,7 @@ from formcheck.overlay.draw import (
     wrap_text,
 )
 
-__all__ = ["PanelAnnotator", "PanelLayout", "exercise_title"]
+__all__ = ["PanelAnnotator", "PanelLayout"]
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,6 @@ class PanelLayout:
     accent: int
 
 
-def exercise_title(name: str) -> str:
-    """"pelvic_tilt" / "pelvic-tilt" -> "Pelvic tilt" (already-titled names are kept)."""
-    text = name.replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:] if text else ""
-
-
 def _same_words(text: str, *others: str | None) -> bool:
     """True when `text` says what one of `others` already says (an analyzer may repeat its
     "cannot judge" reason as the cue; the panel shows it once)."""
@@ -96,11 +91,15 @@ class PanelAnnotator:
         """What the panel says, top to bottom (exposed so tests and docs can read it)."""
         out: list[_Line] = []
         if feedback is not None:
-            title = exercise_title(feedback.exercise)
+            title = title_of(feedback.exercise)
             if feedback.side:
                 title += f" - {feedback.side}"
             out.append(_Line(title, TEXT_COLOR, 1.2, bold=True))
-            reps = f"Reps {feedback.count}/{feedback.target}"
+            if feedback.by_side:  # "Left 3/10  Right 2/10": the target is per side
+                reps = "  ".join(f"{side.capitalize()} {n}/{feedback.target}"
+                                 for side, n in feedback.by_side.items())
+            else:
+                reps = f"Reps {feedback.count}/{feedback.target}"
             if feedback.good != feedback.count:
                 reps += f", {feedback.good} good"
             out.append(_Line(reps, TEXT_COLOR))
