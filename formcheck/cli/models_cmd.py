@@ -10,8 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from formcheck import models
 from formcheck.errors import UserError
+
+if TYPE_CHECKING:
+    from formcheck.models.build import BundleReport
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -60,26 +65,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _names(requested: list[str]) -> list[str]:
-    from formcheck.models import build as models
+    from formcheck.models import build
 
     if not requested:
-        return list(models.DEFAULT_BUILD)
+        return list(build.DEFAULT_BUILD)
     if "all" in requested:
         return list(models.MODEL_NAMES)
     return list(dict.fromkeys(requested))
 
 
 def _build(args: argparse.Namespace) -> int:
-    from formcheck.models import build as models
+    from formcheck.models import build
 
     for name in _names(args.names):
-        path = models.build_model(name, args.dest, args.work_dir)
-        report = models.inspect_bundle(name, path)
+        path = build.build_model(name, args.dest, args.work_dir)
+        report = build.inspect_bundle(name, path)
         print(f"built {path} ({report.size:,} bytes, sha256 {report.sha256}; {_verdict(report)})")
     return 0
 
 
-def _verdict(report: models.BundleReport) -> str:
+def _verdict(report: BundleReport) -> str:
     if report.matches_google:
         return "matches Google's published bundle"
     if report.matches_build:
@@ -88,22 +93,22 @@ def _verdict(report: models.BundleReport) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from formcheck.models import build as models
+    from formcheck.models import build
 
     folder = args.dir if args.dir is not None else models.models_dir()
     failures = 0
     for name in models.MODEL_NAMES:
         path = folder / models.bundle_filename(name)
         if not path.exists():
-            if name in models.DEFAULT_BUILD:
+            if name in build.DEFAULT_BUILD:
                 print(f"{name}: {path} missing; build it with: formcheck models build {name}")
                 failures += 1
             else:
                 print(f"{name}: not built (optional; formcheck models build {name})")
             continue
         try:
-            report = models.inspect_bundle(name, path)
-            models.load_check(path)
+            report = build.inspect_bundle(name, path)
+            build.load_check(path)
         except UserError as exc:
             print(f"{name}: FAILED: {exc}")
             failures += 1
