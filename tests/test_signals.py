@@ -298,3 +298,15 @@ def test_rep_cycle_follow_raises_the_start_level_to_a_fraction_of_the_last_plate
     assert cycle.switch.on == pytest.approx(0.6)
     cycle.reset()
     assert cycle.switch.on == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0, 30000 / 1001, 2997 / 100, 24.0, 15.0])
+def test_baseline_calibrates_at_any_frame_rate(fps):
+    """A still second calibrates whatever the frame spacing (29.97 fps once never did)."""
+    b = sg.Baseline(window=3.0, settle=1.0, max_drift=0.1)
+    ready_at = None
+    for i in range(int(3 * fps)):
+        b.update(i / fps, 0.0)
+        if b.ready and ready_at is None:
+            ready_at = i / fps
+    assert ready_at is not None and ready_at <= 1.0 + 1.5 / fps

@@ -219,7 +219,10 @@ class Baseline:
             return
         self._samples.append((t, v))
         keep = self.window if self._ready else self.settle
-        while self._samples and t - self._samples[0][0] > keep:
+        # Drop the oldest sample only while the rest still span `keep`: the samples held then
+        # always cover it (dropping every sample older than `keep` left 29 frame gaps of a
+        # 29.97 fps video, 0.968 s, so a 1 s calibration never completed).
+        while len(self._samples) > 1 and t - self._samples[1][0] >= keep:
             self._samples.popleft()
         if not self._ready and len(self._samples) >= 6 and self.span >= self.settle * 0.999:
             self._ready = self.max_drift is None or bool(np.all(self.drift <= self.max_drift))
