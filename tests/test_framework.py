@@ -182,3 +182,38 @@ def test_guards_set_to_none_are_off():
     assert not n.glitch(3.0, np.array([50.0, 0.0]), rep_active=False)
     assert n.wild(3.0, np.array([50.0, 0.0])) is None
     assert math.isfinite(n.noise)
+
+
+def test_no_fault_or_cannot_judge_interval_spans_a_set_change():
+    """The hand held high across a camera cut (the body jumps in the image): two faults, one per
+    set, each ending or starting at the cut; nothing merged across it."""
+    before = [p for p in lean_stream([], duration=6.0, hand_high=[(3.0, 9.0)])]
+    after = []
+    for p in lean_stream([], duration=6.0, hand_high=[(0.0, 3.0)]):
+        lm = p.landmarks.copy()
+        lm[:, 0] += 0.25  # the camera moved: the whole body is elsewhere
+        after.append(type(p)(t=p.t + 6.0, image_size=p.image_size, landmarks=lm, world=lm))
+    a = Lean()
+    for p in before + after:
+        a.update(p)
+    report = a.report()
+    assert len(report.sets) == 2
+    cut = report.sets[1].start
+    spans = [(f.start, f.end) for f in report.faults if f.kind == "hand_high"]
+    assert len(spans) == 2, spans
+    assert spans[0][1] <= cut <= spans[1][0]
+    for iv in report.cannot_judge:
+        assert not (iv.start < cut < iv.end), iv
+
+
+def test_interval_log_split_closes_and_never_merges_across():
+    from formcheck.analyzers.signals import IntervalLog
+
+    log = IntervalLog(min_duration=0.0, merge_gap=0.5)
+    for i in range(10):
+        log.update(i * 0.1, "a")
+    log.split(0.9, 1.0)
+    for i in range(10, 20):
+        log.update(i * 0.1, "a", edges={"a": 0.2})  # an edge dated back before the split
+    log.close()
+    assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]

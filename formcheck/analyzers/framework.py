@@ -191,9 +191,13 @@ class ExerciseAnalyzer(Analyzer):
             if rip.end is not None and rip.end >= start:
                 rip.end = None
         self._close_rep(rip, cut=True)
+        old_end = start
         if self._set_spans:  # the previous set ends before the cut
             prev = self._set_spans[-1]
-            prev[1] = max(prev[0], min(prev[1], self._last_before(start)))
+            prev[1] = old_end = max(prev[0], min(prev[1], self._last_before(start)))
+        # No fault or cannot-judge stretch runs across a set change.
+        self.fault_log.split(old_end, start)
+        self.cannot.split(old_end, start)
         self._set_spans.append([start, start])
         self._last_judged = None
         self._stale = False

@@ -276,7 +276,8 @@ class IntervalLog:
     An interval runs from the first frame with the label to the first frame without it (or the
     last frame seen, at `close`). Intervals shorter than `min_duration` are dropped, and two of
     the same label separated by less than `merge_gap` seconds are merged, so one flicker does
-    not split or create an event.
+    not split or create an event. `split` ends everything at a set change: nothing is merged or
+    dated back across it.
     """
 
     def __init__(self, min_duration: float = 0.0, merge_gap: float = 0.0) -> None:
@@ -284,6 +285,7 @@ class IntervalLog:
         self._open: dict[str, float] = {}
         self._last_t: float | None = None
         self._done: list[tuple[str, float, float]] = []
+        self._barrier = -math.inf  # intervals start at or after it and never merge across it
 
     def update(self, t: float, labels: str | set[str] | frozenset[str] | None,
                edges: dict[str, float] | None = None) -> None:
@@ -297,8 +299,16 @@ class IntervalLog:
                 self._push(key, start, max(start, min(t, edges.get(key, t))))
         for key in now:
             if key not in self._open:
-                self._open[key] = min(t, edges.get(key, t))
+                self._open[key] = max(self._barrier, min(t, edges.get(key, t)))
         self._last_t = t
+
+    def split(self, old_end: float, new_start: float) -> None:
+        """A set ended at `old_end` and the next began at `new_start`: close what is open (at
+        `old_end`, or at `new_start` for what opened between the two, such as nobody in view)."""
+        for key, start in list(self._open.items()):
+            self._push(key, start, old_end if start <= old_end else max(start, new_start))
+        self._open.clear()
+        self._barrier = new_start
 
     def active(self, t: float) -> dict[str, float]:
         """Labels open now with how long they have lasted."""
@@ -314,7 +324,7 @@ class IntervalLog:
         for i in range(len(self._done) - 1, -1, -1):
             k, s, e = self._done[i]
             if k == key:
-                if start - e <= self.merge_gap:
+                if start - e <= self.merge_gap and not s < self._barrier <= start:
                     self._done[i] = (k, s, max(e, end))
                     return
                 break
