@@ -116,15 +116,15 @@ def analyze_file(
     save_landmarks: bool = False,
     show_progress: bool | None = None,
     stem: str | None = None,
-    on_frames: Callable[[int], None] | None = None,
+    on_frames: Callable[[int, int | None], None] | None = None,
 ) -> Outcome:
     """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`.
 
     Three threads share the work: the file is decoded ahead of the model (`ReadAhead`), the
     model and the analyzer run here, drawing and encoding behind them (`Session(background=
-    True)`). Outputs are named after `stem` (default: the video's). `on_frames(done)` is told
-    the frames done after each one (a batch's progress); raising KeyboardInterrupt from it stops
-    the run as Ctrl-C does (outputs kept, marked partial).
+    True)`). Outputs are named after `stem` (default: the video's). `on_frames(done, total)` is
+    told the frames done after each one and the file's frame count (a batch's progress); raising
+    KeyboardInterrupt from it stops the run as Ctrl-C does (outputs kept, marked partial).
     """
     from formcheck.files import file_sha256
     from formcheck.pose import PoseEstimator, mediapipe_version
@@ -146,7 +146,7 @@ def analyze_file(
             def tick(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
                 progress.update(session.result.frames)
                 if on_frames is not None:
-                    on_frames(session.result.frames)
+                    on_frames(session.result.frames, info.frame_count)
                 return True
 
             try:
