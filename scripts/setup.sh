@@ -3,6 +3,7 @@
 #   scripts/setup.sh          the tool (mediapipe, numpy, PyAV; models are in models/)
 #   scripts/setup.sh --test   the tool + test tools + the `synth` renderer (torch CPU, anny,
 #                             pyrender) and the OSMesa library it renders with (Debian package)
+#                             + the `cluster` extra (Ray), which the batch tests start locally
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ command -v "$PY" >/dev/null || { echo "setup: $PY not found (formcheck needs Pyt
 
 extras=""
 if [[ "${1:-}" == "--test" ]]; then
-  extras="[test,synth]"
+  extras="[test,synth,cluster]"
   if ! ldconfig -p 2>/dev/null | grep -q libOSMesa; then
     if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
     echo "setup: installing libosmesa6 (software OpenGL for the renderer)"

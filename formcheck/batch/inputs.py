@@ -56,8 +56,8 @@ def _search(folder: Path, skip: Path | None) -> list[Path]:
 
 
 def find_videos(paths: Iterable[str | os.PathLike[str]], *, skip: Path | None = None) -> list[Path]:
-    """Every video named or found under the folders, in the order given (each folder's sorted),
-    each file once. A path that does not exist is kept: its row will say so. Raises UserError
+    """Every video named or found under the folders, in the order given (a folder's own videos
+    sorted, then its subfolders'), each file once. A path that does not exist is kept: its row will say so. Raises UserError
     when there is nothing at all to analyze."""
     skip = skip.resolve() if skip is not None else None
     videos: list[Path] = []

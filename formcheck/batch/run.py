@@ -45,8 +45,10 @@ class BatchOutcome:
         counts = {s: sum(r.status == s for r in self.rows) for s in STATUSES}
         tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         lines = [f"{len(self.rows)} videos: {tally} ({self.about})"]
-        lines += [f"{r.video}: {r.status}" + (f": {r.message}" if r.message else "")
-                  for r in self.rows if r.status not in ("done", DONE_EARLIER, NOT_STARTED)]
+        for r in self.rows:
+            if r.status not in ("done", DONE_EARLIER, NOT_STARTED):
+                text = r.message or r.status
+                lines.append(text if r.video in text else f"{r.video}: {text}")
         return lines
 
     def verdict(self) -> tuple[int, str | None]:

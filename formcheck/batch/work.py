@@ -137,7 +137,7 @@ def analyze_video(index: int, job: VideoJob, reporter: Reporter) -> VideoResult:
 
     started = time.monotonic()
     if not reporter.progress(index, 0, None):
-        return VideoResult(NOT_STARTED, "not started: the batch was interrupted", 130, worker=where())
+        return VideoResult(NOT_STARTED, "not started: the batch was interrupted", 130)
     scratch: Path | None = None
     with _working_dir(job.cwd):
         try:
