@@ -235,6 +235,14 @@ def test_bad_batch_options_fail_before_any_work(tmp_path, make_video, capsys):
     assert not (tmp_path / "o" / "batch.csv").exists()
 
 
+def test_an_unreachable_ray_cluster_is_one_line(tmp_path, make_video, capsys):
+    pytest.importorskip("ray", reason="the cluster extra is not installed (pip install -e '.[cluster]')")
+    clip = make_video("c.mp4", n_frames=3, size=(64, 48))
+    assert main(["analyze", str(clip), "--cluster", "ray://127.0.0.1:1", "--out", str(tmp_path / "o")]) == 2
+    assert "cannot reach the Ray cluster at 127.0.0.1:1" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "batch.csv").exists()
+
+
 def test_eval_pose_passes_run_on_the_pool_and_match_the_serial_ones(tmp_path, make_video, capsys):
     from formcheck.batch import ProcessPool
     from formcheck.pose_cache import PoseCache

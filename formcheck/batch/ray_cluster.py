@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -81,6 +82,17 @@ def _run_task(fn: Callable[[int, Any, Reporter], Any], index: int, task: Any, tr
     return call_task(fn, index, task, _ActorReporter(tracker))
 
 
+def _check_reachable(address: str) -> None:
+    """Fail in one line when HOST:PORT does not answer: Ray itself retries for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and the like: Ray answers those at once
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise UserError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc})") from None
+
+
 def _reason(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return f"{type(exc).__name__}: {lines[0] if lines else 'Ray task failed'}"
@@ -95,6 +107,8 @@ class RayCluster:
         self.address = address
         self.jobs = jobs
         joined = address or os.environ.get("RAY_ADDRESS")
+        if joined:
+            _check_reachable(joined)  # before any work, in one line
         cpus = f"{jobs} CPUs" if jobs else "a CPU per core"
         self.description = f"the Ray cluster at {joined}" if joined else f"a local Ray cluster with {cpus}"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from formcheck.analyzers import title_of
 from formcheck.batch.work import DONE, DONE_EARLIER, NOT_STARTED, STATUSES, VideoResult
 from formcheck.files import write_atomic
 from formcheck.safety import SAFETY_NOTE
@@ -108,7 +109,7 @@ def _html_text(rows: list[Row], about: str) -> str:
     counts = Counter(r.status for r in rows)
     tally = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     head = ("video", "status", "exercise", "reps", "met the prescription", "faults",
-            "seconds not judged", "person detected", "frames", "analysis s", "report", "note")
+            "seconds not judged", "person detected", "frames", "analysis time (s)", "report", "note")
     out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
            "<title>formcheck batch summary</title>", f"<style>{_STYLE}</style></head><body>",
            "<h1>formcheck batch summary</h1>",
@@ -121,7 +122,7 @@ def _html_text(rows: list[Row], about: str) -> str:
         out.append(
             "<tr>" + _cell(r.video)
             + f'<td class="{r.status.replace(" ", "-")}">{html.escape(r.status)}</td>'
-            + _cell(r.exercise) + _cell(r.reps, True) + _cell(r.good, True) + _cell(r.faults)
+            + _cell(title_of(r.exercise) if r.exercise else None) + _cell(r.reps, True) + _cell(r.good, True) + _cell(r.faults)
             + _cell(r.not_judged_s, True) + _cell(rate, True) + _cell(r.frames, True)
             + _cell(r.seconds, True) + link + _cell(r.message) + "</tr>")
     out += ["</tbody></table>", f'<p class="note">{html.escape(SAFETY_NOTE)}</p>', "</body></html>", ""]
