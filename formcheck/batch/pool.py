@@ -7,8 +7,8 @@ reused from one video to the next; each ignores SIGINT, so Ctrl-C reaches only t
 which tells every running task to stop through its `Reporter` and waits while they write
 their outputs, marked partial (a second Ctrl-C waits too, as a single run's closing does:
 the files need it). A worker that dies (a crash in native code, the kernel's OOM killer)
-takes the tasks then in the pool with it; each of them is run again alone, so only the one
-that kills its worker again is lost, as a row saying so.
+breaks the whole pool: the tasks not started yet run again in a fresh pool, and those under way
+each run again alone, so only the one that kills its worker again is lost, as a row saying so.
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ class ProcessPool:
         self.jobs = jobs
         self.description = f"{jobs} process{'es' if jobs > 1 else ''} on this machine"
         self._ctx = mp.get_context("spawn")
-        self._on_stop: Callable[[], None] | None = None
 
     def run(
         self,
@@ -78,56 +77,74 @@ class ProcessPool:
         on_progress: Callable[[int, int, int | None], None] | None = None,
         on_stop: Callable[[], None] | None = None,
     ) -> bool:
-        messages = self._ctx.Queue()
-        stop = self._ctx.Event()
-        self._on_stop = on_stop
-        broken, interrupted = self._round(fn, tasks, range(len(tasks)), min(self.jobs, len(tasks)),
-                                          messages, stop, on_result, on_progress)
-        for index in broken:  # alone this time: if its worker dies again, it was this task
-            if interrupted:
+        batch = _Batch(self._ctx, fn, tasks, on_result, on_progress, on_stop)
+        todo = list(range(len(tasks)))
+        for _ in range(_FULL_ROUNDS):
+            if not todo or batch.stopped:
+                break
+            broken = batch.round(todo, min(self.jobs, len(todo)))
+            # A dead worker breaks the whole pool: the tasks it had not started yet simply run
+            # again; those under way are suspects and run alone, so that only the one whose
+            # worker dies again is lost.
+            todo = [i for i in broken if i not in batch.started]
+            for index in (i for i in broken if i in batch.started):
+                if batch.stopped or batch.round([index], 1):
+                    on_result(index, TaskFailed(WORKER_DIED))
+        for index in todo:  # still breaking pools after every round: alone, or lost
+            if batch.stopped:
+                break  # never started: no result
+            if batch.round([index], 1):
                 on_result(index, TaskFailed(WORKER_DIED))
-                continue
-            again, stopped = self._round(fn, tasks, [index], 1, messages, stop, on_result, on_progress)
-            interrupted |= stopped
-            for i in again:
-                on_result(i, TaskFailed(WORKER_DIED))
-        return interrupted
+        return batch.stopped
 
-    def _round(self, fn: Callable[[int, Any, Reporter], Any], tasks: Sequence[Any], indices: Sequence[int],
-               workers: int, messages: Any, stop: Any, on_result: Callable[[int, Any], None],
-               on_progress: Callable[[int, int, int | None], None] | None) -> tuple[list[int], bool]:
-        """Run `indices` on a fresh pool; (tasks lost to a dead worker, interrupted)."""
+
+_FULL_ROUNDS = 3  # full-size pools tried before the tasks left run alone
+
+
+class _Batch:
+    """One `ProcessPool.run`: the shared progress queue and stop flag, and which tasks started."""
+
+    def __init__(self, ctx: Any, fn: Callable[[int, Any, Reporter], Any], tasks: Sequence[Any],
+                 on_result: Callable[[int, Any], None],
+                 on_progress: Callable[[int, int, int | None], None] | None,
+                 on_stop: Callable[[], None] | None) -> None:
+        self.ctx, self.fn, self.tasks = ctx, fn, tasks
+        self.on_result, self.on_progress, self.on_stop = on_result, on_progress, on_stop
+        self.messages = ctx.Queue()
+        self.stop = ctx.Event()
+        self.started: set[int] = set()
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop.is_set()
+
+    def _interrupt(self, pending: set[Future]) -> None:
+        if self.stopped:
+            return  # a second Ctrl-C: the running tasks are already finishing
+        self.stop.set()  # running tasks end as partial; the queued ones do not start
+        for future in pending:
+            future.cancel()
+        if self.on_stop is not None:
+            self.on_stop()
+
+    def round(self, indices: Sequence[int], workers: int) -> list[int]:
+        """Run `indices` on a fresh pool of `workers`; the tasks lost to a dead worker."""
         broken: list[int] = []
-        interrupted = stop.is_set()
-        executor = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=self._ctx,
-                                       initializer=_start_worker, initargs=(messages, stop))
+        executor = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=self.ctx,
+                                       initializer=_start_worker, initargs=(self.messages, self.stop))
         try:
-            futures: dict[Future, int] = {executor.submit(_run_in_worker, fn, i, tasks[i]): i for i in indices}
+            futures: dict[Future, int] = {
+                executor.submit(_run_in_worker, self.fn, i, self.tasks[i]): i for i in indices}
             pending = set(futures)
             while pending:
                 try:
                     done, pending = wait(pending, timeout=_WAIT, return_when=FIRST_COMPLETED)
-                    _drain(messages, on_progress)
+                    self.drain()
                     for future in done:
-                        if future.cancelled():
-                            continue  # never started: no result
-                        index = futures[future]
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            broken.append(index)
-                            continue
-                        except Exception as exc:  # e.g. a result that could not be pickled
-                            result = TaskFailed(f"{type(exc).__name__}: {exc}")
-                        on_result(index, result)
+                        if not future.cancelled():  # a cancelled one never started: no result
+                            self._finished(futures[future], future, broken)
                 except KeyboardInterrupt:
-                    if not interrupted:
-                        interrupted = True
-                        stop.set()  # running tasks end as partial; the queued ones do not start
-                        for future in pending:
-                            future.cancel()
-                        if self._on_stop is not None:
-                            self._on_stop()
+                    self._interrupt(pending)
         finally:
             while True:
                 try:
@@ -135,15 +152,26 @@ class ProcessPool:
                     break
                 except KeyboardInterrupt:  # the workers are writing their outputs: let them
                     continue
-        _drain(messages, on_progress)
-        return broken, interrupted
+        self.drain()
+        return broken
 
-
-def _drain(messages: Any, on_progress: Callable[[int, int, int | None], None] | None) -> None:
-    while True:
+    def _finished(self, index: int, future: Future, broken: list[int]) -> None:
         try:
-            index, done, total = messages.get_nowait()
-        except queue.Empty:
+            result = future.result()
+        except BrokenProcessPool:
+            broken.append(index)
             return
-        if on_progress is not None:
-            on_progress(index, done, total)
+        except Exception as exc:  # e.g. a result that could not be pickled
+            result = TaskFailed(f"{type(exc).__name__}: {exc}")
+        self.on_result(index, result)
+
+    def drain(self) -> None:
+        """Hand on the progress the workers sent; note which tasks have started."""
+        while True:
+            try:
+                index, done, total = self.messages.get_nowait()
+            except queue.Empty:
+                return
+            self.started.add(index)
+            if self.on_progress is not None:
+                self.on_progress(index, done, total)
