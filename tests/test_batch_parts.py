@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,26 @@ def test_batch_progress_counts_videos_frames_and_eta():
     assert line.startswith("0/4 videos, 200/~1200 frames") and "20.0 fps" in line and "ETA 0:50" in line
     p.finished(0, 180)  # it had fewer frames than its header said
     assert p.finished_videos == 1 and p.expected_frames() == 580 + 2 * 290
+
+
+# --- a worker and its pose model ---------------------------------------------------------------
+
+
+class _GoOn:
+    def progress(self, index, done, total):
+        return True
+
+
+def test_a_worker_refuses_a_pose_model_other_than_the_drivers(tmp_path, monkeypatch):
+    from formcheck.batch.work import VideoJob, analyze_video
+
+    video = _touch(tmp_path / "v.mp4")
+    job = VideoJob(str(video), "v", str(tmp_path), str(tmp_path),
+                   AnalysisOptions(model_sha256="0" * 64))
+    result = analyze_video(0, job, _GoOn())
+    assert result.status == FAILED and "is not the one the batch was started with" in result.message
+    # A node without the bundles (here: pointed at an empty folder) says which file is missing.
+    monkeypatch.setenv("FORMCHECK_MODELS_DIR", str(tmp_path / "no-models"))
+    result = analyze_video(0, replace(job, options=AnalysisOptions()), _GoOn())
+    assert result.status == FAILED and "pose_landmarker_full.task does not exist" in result.message
+    assert not (tmp_path / "v.report.json").exists()
