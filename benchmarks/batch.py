@@ -3,8 +3,8 @@
 Runs `formcheck analyze VIDEOS... --exercise pelvic-tilt` as a user would (a fresh process each
 time, worker start-up and model loading included) three ways: `--jobs 1`, `--jobs 2` and
 `--cluster ray --jobs 2` (a local Ray cluster with 2 CPUs, started and stopped by formcheck),
-and prints the videos per minute of each and its ratio to 1 job, with the load average before
-and after. It asserts nothing: these machines are shared and noisy, so only ratios measured in
+and prints the videos per minute of each and its ratio to 1 job, the CPU seconds the local runs
+used (how many cores they kept busy on average), with the load average before and after. It asserts nothing: these machines are shared and noisy, so only ratios measured in
 one run mean anything; a ratio well under the number of jobs on a busy machine says the other
 cores were not free, not that the batch cannot use them.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,18 +42,25 @@ def formcheck_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "formcheck"]
 
 
-def run(label: str, videos: list[Path], extra: list[str], no_video: bool) -> float:
-    """Seconds for one batch run; exits on failure with formcheck's own words."""
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes (and theirs: pool workers are waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(label: str, videos: list[Path], extra: list[str], no_video: bool) -> tuple[float, float]:
+    """(seconds, CPU seconds) of one batch run; exits on failure with formcheck's own words.
+    Ray's workers are the raylet's children, not ours: their CPU is not in the count."""
     out = Path(tempfile.mkdtemp(prefix="formcheck-bench-"))
     cmd = [*formcheck_command(), "analyze", *map(str, videos), "--exercise", "pelvic-tilt",
            "--out", str(out), *extra, *(["--no-video"] if no_video else [])]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
     shutil.rmtree(out, ignore_errors=True)
     if proc.returncode not in (0, 1):  # 1: a video with nobody in it still counts as analyzed
         sys.exit(f"{label} failed ({proc.returncode}):\n{proc.stderr.strip()[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> int:
@@ -73,10 +81,12 @@ def main() -> int:
           f"{os.cpu_count()} cores; load average before: {load()}")
     per_minute: dict[str, float] = {}
     for label, extra in ways:
-        seconds = run(label, videos, extra, args.no_video)
+        seconds, cpu = run(label, videos, extra, args.no_video)
         per_minute[label] = len(videos) / seconds * 60
+        used = "Ray workers not counted" if "ray" in label else f"{cpu / seconds:4.2f} cores busy on average"
         print(f"{label:24s}: {seconds:7.1f} s  {per_minute[label]:6.2f} videos/min  "
-              f"ratio to 1 job {per_minute[label] / per_minute['1 job']:5.2f}   (load {load()})")
+              f"ratio to 1 job {per_minute[label] / per_minute['1 job']:5.2f}  CPU {cpu:6.1f} s "
+              f"({used})   (load {load()})")
     print(f"load average after: {load()}")
     return 0
 
