@@ -81,6 +81,13 @@ class NeutralSettings:
     max_deviation: float | None = 12.0  # beyond this, another movement: learn again
     drift_band: float = 0.2  # the neutral follows only frames with every feature this near
     rebase_after: float = 6.0  # seconds of a lasting shift off neutral before learning again
+    # For a movement made one way from the neutral only: when the set's first movement goes
+    # this many full repetitions beyond its first neutral the other way, for `beyond_seconds`,
+    # the set opened inside a repetition (a video cut in mid-hold): the neutral is learned again
+    # there. Only then: later, a move the other way is another movement (an arched back), never
+    # a new rest from which coming back would read as a repetition. None: off.
+    beyond: float | None = None
+    beyond_seconds: float = 0.5
     max_rep_seconds: float = 20.0  # a repetition longer than this (or 3 x the longest
     # prescribed hold) was measured from a wrong neutral: learn again
     other_movement: str = "moving too much for this exercise"
@@ -121,10 +128,13 @@ class Neutral:
         self._wild_since: float | None = None
         self._prev: tuple[float, np.ndarray] | None = None
         self._glitch_at: float | None = None
+        self._beyond_since: float | None = None
+        self.opening = True  # the set's first neutral, no movement made from it yet
 
     def relearn(self) -> None:
         """Learn the neutral again from a still stretch (the person moved)."""
         self.baseline.reset()
+        self.opening = self.opening and not self.ready
 
     @property
     def ready(self) -> bool:
@@ -194,13 +204,29 @@ class Neutral:
         assert self._wild_since is not None
         return "glitch" if t - self._wild_since < s.glitch_seconds else "moved"
 
-    def follow(self, t: float, learned: np.ndarray, dev: np.ndarray, at_rest: bool) -> None:
+    def follow(self, t: float, learned: np.ndarray, dev: np.ndarray, at_rest: bool,
+               toward: float = 0.0) -> None:
         """At rest near the neutral, follow slow drift; after a lasting shift, learn again.
 
         Only frames with every feature near the neutral are learned: a shift in one feature
         alone, learned frame by frame, would ratchet the neutral into a movement before its
-        score reached the start threshold.
+        score reached the start threshold. `toward` is the signed movement (full repetitions,
+        positive toward a repetition): held far enough the other way (`beyond`), the neutral
+        was taken inside a repetition and is learned again.
         """
+        s = self.settings
+        if not at_rest:
+            self.opening = False  # a movement was made from this neutral
+        if s.beyond is not None and self.opening and toward < -s.beyond:
+            if self._beyond_since is None:
+                self._beyond_since = t
+            if t - self._beyond_since >= s.beyond_seconds:
+                self._beyond_since = None
+                self.opening = False
+                self.baseline.reset()
+                return
+        else:
+            self._beyond_since = None
         if not at_rest:
             self._rest_seen = t
             return

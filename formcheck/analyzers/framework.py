@@ -313,7 +313,7 @@ class ExerciseAnalyzer(Analyzer):
             r.score = min(r.score, 0.0)
             return r
         at_rest = not self.rep_in_progress and not self.cycle.starting and r.learn
-        neutral.follow(t, learned, dev, at_rest)
+        neutral.follow(t, learned, dev, at_rest, r.score if r.timing is None else r.timing)
         if neutral.noisy(t) and not self.rep_in_progress:
             r.score = math.nan
             r.cannot_judge = BELOW_NOISE

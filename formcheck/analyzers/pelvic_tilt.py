@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from formcheck.analyzers.base import Prescription, Reading, Rep, Scored
+from formcheck.analyzers.base import Prescription, Reading, Scored
 from formcheck.analyzers.calibration import NeutralSettings
 from formcheck.analyzers.framework import ExerciseAnalyzer
 from formcheck.analyzers.geometry import (
@@ -44,10 +44,11 @@ BODY = tuple(
     Landmark[f"{s}_{p}"] for s in ("LEFT", "RIGHT") for p in ("SHOULDER", "HIP", "KNEE", "ANKLE")
 )
 
-# Change of each feature in a full posterior tilt (see tilt_features), with the signs measured
-# on a real person (pelvic_tilt_side); rendered bodies move both the other way round, so both
-# directions are scored until the first counted tilt.
-FULL_TILT: dict[str, float] = {"thigh_deg": -1.2, "hip_caudal": 0.025}
+# Change of each feature in a full posterior tilt (see tilt_features). The direction is
+# anatomy's: the pelvis rotates the pubis toward the face, so the hip joint moves toward the head
+# and the trunk-thigh angle opens; measured on the real side-view clip against its corrected
+# label (0.025-0.03 torso lengths, 1.2-1.3 degrees), and what the rendered bodies do.
+FULL_TILT: dict[str, float] = {"thigh_deg": 1.2, "hip_caudal": -0.025}
 
 
 def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
@@ -102,6 +103,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         units=FULL_TILT,
         still={k: 0.02 for k in KNEE_KEYS},  # the knees still to this (torso lengths)
         other_movement="moving too much for a pelvic tilt",
+        beyond=0.5,  # a tilt only goes one way from rest: half a tilt the other way is the rest
     )
 
     # How far (in full tilts) a feature may move against the score: the angle only corroborates.
@@ -121,10 +123,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
 
     def __init__(self, prescription: Prescription | None = None) -> None:
-        self.polarity: int | None = None  # fixed by the session's first counted tilt
         self._slack = np.array([self.SLACK[k] for k in FULL_TILT])
-        self._rep_sign: int | None = None
-        self._sign_now = 1
         super().__init__(prescription)
 
     def on_recalibrate(self) -> None:
@@ -237,30 +236,18 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         return False
 
     def score(self, dev: np.ndarray) -> Scored:
-        """The tilt score and its direction (+1: as FULL_TILT's signs, -1: the mirror).
+        """The tilt score: the hip's slide along the body, corroborated by the trunk-thigh angle.
 
-        The hip's slide along the body is the measure; the trunk-thigh angle must move with it
-        or stay put, never against it (`SLACK`): a hand or an arm passing the hip pushes the hip
-        landmark about with the angle going every which way, while a tilt moves the two together.
-        Both directions are scored until the session's first counted tilt fixes it; a rep keeps
-        the direction it began in. Holds are timed on the mean of both features: the score (a
-        minimum) saturates on the weaker one and blurs when the position is reached or left.
+        Either feature may carry the tilt (rendered bodies show it in one of them, depending on
+        the body) as long as the other does not move against it by more than a full tilt
+        (`SLACK`): a hand or an arm passing the hip pushes the hip landmark about with the angle
+        going every which way, while a tilt moves the two together. Only the posterior direction
+        scores: an arched back (an anterior tilt) is not the exercise. Holds are timed on the
+        mean of both features: the score (a minimum) saturates on the weaker one and blurs when
+        the position is reached or left.
         """
-        up = min(float(np.max(dev)), float(np.min(dev + self._slack)))
-        down = min(float(np.max(-dev)), float(np.min(-dev + self._slack)))
-        if not self.rep_in_progress:
-            self._rep_sign = None
-        elif self._rep_sign is None:
-            self._rep_sign = self._sign_now
-        sign = self._rep_sign or self.polarity or (1 if up >= down else -1)
-        self._sign_now = sign
-        score = up if sign > 0 else down
-        return Scored(score, timing=float(sign * np.mean(dev)),
-                      values={"tilt_score": round(score, 3), "polarity": float(sign)})
-
-    def rep_counted(self, rep: Rep) -> None:
-        if self.polarity is None and "polarity" in rep.measured:
-            self.polarity = int(rep.measured["polarity"])
+        score = min(float(np.max(dev)), float(np.min(dev + self._slack)))
+        return Scored(score, timing=float(np.mean(dev)), values={"tilt_score": round(score, 3)})
 
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:
