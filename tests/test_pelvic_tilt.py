@@ -15,8 +15,11 @@ import pytest
 from formcheck.analyzers import ANALYZERS, KNOWN_EXERCISES, get_analyzer, make_prescription, title_of
 from formcheck.analyzers.base import Prescription
 from formcheck.analyzers.pelvic_tilt import HIPS_OFF_FLOOR, PelvicTiltAnalyzer, tilt_features
+from formcheck.analyzers.calibration import NOT_STILL
 from formcheck.analyzers.reasons import WRONG_VIEW
-from formcheck.landmarks import PoseFrame
+import numpy as np
+
+from formcheck.landmarks import Landmark as L, PoseFrame
 from synthetic_pose import SIZE, lying_points, session, standing_session, to_pose
 
 RAMP = 0.5
@@ -389,3 +392,39 @@ def test_rendered_clips(truth_path):
             assert not rep.met  # a short hold is reported short
     bridges = [f for f in report.faults if f.kind == HIPS_OFF_FLOOR]
     assert len(bridges) == len(truth.get("hips_off_floor", []))
+
+
+# --- calibration on real-world input ------------------------------------------------------------
+
+def _jittery(frames, knee_px: float, seed: int = 1):
+    """The frames with the knees jittering by `knee_px` (a frozen frame of a real clip shows it)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for f in frames:
+        lm = f.landmarks.copy()
+        for k in (L.LEFT_KNEE, L.RIGHT_KNEE):
+            lm[k, 0] += rng.normal(0.0, knee_px) / f.image_size[0]
+            lm[k, 1] += rng.normal(0.0, knee_px) / f.image_size[1]
+        out.append(PoseFrame(t=f.t, image_size=f.image_size, landmarks=lm, world=lm.copy()))
+    return out
+
+
+def test_neutral_found_on_a_still_body_whose_knees_jitter_and_a_slow_tilt_counted():
+    """A still person whose knee landmarks jitter by 4 px (the frozen frame of a real clip): the
+    stillness is judged against that jitter, so the neutral is taken within 3 s of lying still
+    and the slow tilt after it is counted; no silent wait."""
+    report, feedback = run(_jittery(session(16.0, tilts=[(6.0, 3.5)], ramp=1.5), knee_px=4.0))
+    ready = next(t for t, fb in feedback if fb.state in ("neutral", "moving", "holding"))
+    assert ready <= 3.0
+    assert report.count == 1 and report.reps[0].hold == pytest.approx(3.5, abs=0.4)
+
+
+def test_when_no_neutral_can_be_taken_the_screen_and_the_report_say_why():
+    """Someone who never lies still: after a few seconds of trying, 'not still' is the reason on
+    screen and in the report's stretches not judged."""
+    frames = [to_pose(f.t, lying_points(tilt=0.6 * f.t), rng=np.random.default_rng(0))  # creeping
+              for f in session(10.0)]
+    report, feedback = run(frames)
+    assert report.count == 0
+    assert feedback[-1][1].cannot_judge == NOT_STILL and "not still" in feedback[-1][1].cue.lower()
+    assert sum(iv.end - iv.start for iv in report.cannot_judge if iv.reason == NOT_STILL) > 5.0

@@ -114,8 +114,9 @@ class ExerciseAnalyzer(Analyzer):
 
     def score(self, dev: np.ndarray) -> Scored:
         """The score from each feature's deviation from neutral, in full repetitions (in the
-        order of `neutral_settings.units`). Default: their mean."""
-        return Scored(float(np.mean(dev)))
+        order of `neutral_settings.units`; NaN for a feature too noisy to judge now, and at
+        least one is not). Default: their mean."""
+        return Scored(float(np.nanmean(dev)))
 
     def on_recalibrate(self) -> None:
         """Forget what is learned with the neutral (filters, references): called when a set
@@ -242,9 +243,11 @@ class ExerciseAnalyzer(Analyzer):
         if reason is not None:
             # Too long without judging: the rep in progress cannot be timed any further, and the
             # person may have moved, so calibrate again (once per stretch).
+            # (While the neutral is still being sought there is nothing to forget.)
             if not self._stale and self._last_judged is not None and t - self._last_judged > self.gap:
                 self._close_rep(self.cycle.cut(), cut=True)
-                self._recalibrate()
+                if self.neutral is None or self.neutral.ready:
+                    self._recalibrate()
                 self._stale = True
             faults = reading.faults if reading is not None else frozenset()
             self.fault_log.update(t, set(faults), reading.fault_edges if reading is not None else None)
@@ -290,6 +293,11 @@ class ExerciseAnalyzer(Analyzer):
             r.calibrating = state == CALIBRATING
             r.cannot_judge = None if r.calibrating else state
             r.score = math.nan
+            return r
+        if not neutral.usable.any():  # every feature too noisy to judge
+            r.score = math.nan
+            if neutral.noisy(t) and not self.rep_in_progress:
+                r.cannot_judge = BELOW_NOISE
             return r
         recovering = neutral.glitch(t, vec, self.rep_in_progress)
         dev = neutral.deviation(vec)

@@ -127,11 +127,13 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         super().__init__(prescription)
 
     def on_recalibrate(self) -> None:
-        self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         self._arms_at: np.ndarray | None = None  # where the arms lay when last still
         self._arms_since: float | None = None  # since when they are elsewhere
 
     def on_new_set(self) -> None:
+        # A bridge is judged from any view and needs no neutral: it survives a stretch that could
+        # not be judged, not a new set.
+        self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         # Where the knees lay over the feet at the set's first calibration: the start position.
         # Relearning the neutral does not move it (a knee drop held still would otherwise become
         # the neutral); only a new set, or KNEE_REHOME s with the knees elsewhere, forgets it.
@@ -241,13 +243,14 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         Either feature may carry the tilt (rendered bodies show it in one of them, depending on
         the body) as long as the other does not move against it by more than a full tilt
         (`SLACK`): a hand or an arm passing the hip pushes the hip landmark about with the angle
-        going every which way, while a tilt moves the two together. Only the posterior direction
+        going every which way, while a tilt moves the two together. A feature too noisy to judge
+        here (NaN) is left out and the other carries the tilt alone. Only the posterior direction
         scores: an arched back (an anterior tilt) is not the exercise. Holds are timed on the
         mean of both features: the score (a minimum) saturates on the weaker one and blurs when
         the position is reached or left.
         """
-        score = min(float(np.max(dev)), float(np.min(dev + self._slack)))
-        return Scored(score, timing=float(np.mean(dev)), values={"tilt_score": round(score, 3)})
+        score = min(float(np.nanmax(dev)), float(np.nanmin(dev + self._slack)))
+        return Scored(score, timing=float(np.nanmean(dev)), values={"tilt_score": round(score, 3)})
 
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:
