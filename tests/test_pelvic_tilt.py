@@ -428,3 +428,37 @@ def test_when_no_neutral_can_be_taken_the_screen_and_the_report_say_why():
     assert report.count == 0
     assert feedback[-1][1].cannot_judge == NOT_STILL and "not still" in feedback[-1][1].cue.lower()
     assert sum(iv.end - iv.start for iv in report.cannot_judge if iv.reason == NOT_STILL) > 5.0
+
+
+# --- a twist is not a bridge --------------------------------------------------------------------
+
+def _twisted(t: float, start: float = -10.0, hold: float = 100.0) -> dict:
+    """Knees lowered to a side with the pelvis rotated, which lifts the hip landmark 0.25 torso
+    lengths above the shoulder-ankle line although the hips stay on the floor."""
+    from synthetic_pose import trapezoid
+
+    k = trapezoid(t, start, hold, 1.0)
+    return lying_points(knee_drop=1.6 * k, bridge=0.5 * k)
+
+
+def test_a_lying_twist_held_across_camera_cuts_is_never_a_bridge():
+    """Three shots of a held twist, each a new set (the camera moves between them): no
+    hips-off-floor fault at all, and nothing counted."""
+    frames = []
+    for shot, (cx, cy, scale) in enumerate([(330, 250, 1.0), (260, 220, 1.3), (360, 260, 0.8)]):
+        rng = np.random.default_rng(shot)
+        frames += [to_pose(7.0 * shot + i / 30, _twisted(i / 30), centre=(cx, cy), scale=scale,
+                           noise_px=0.1, rng=rng) for i in range(int(7.0 * 30))]
+    report, _ = run(frames)
+    assert len(report.sets) == 3
+    assert report.count == 0 and not [f for f in report.faults if f.kind == HIPS_OFF_FLOOR], report.as_dict()
+
+
+def test_knees_lowered_to_a_side_mid_set_are_another_movement_not_a_bridge():
+    rng = np.random.default_rng(4)
+    frames = [to_pose(i / 30, _twisted(i / 30, start=5.0, hold=8.0), noise_px=0.1, rng=rng)
+              for i in range(int(18 * 30))]
+    report, feedback = run(frames)
+    assert not [f for f in report.faults if f.kind == HIPS_OFF_FLOOR], report.as_dict()
+    assert [f.kind for f in report.faults] == ["knees_off_start"]
+    assert report.count == 0

@@ -62,9 +62,9 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (about 0
       lying flat, 0.3-0.5 in a bridge);
     - `wrist_*`, `elbow_*`: where the arm lies in the body's frame, from the shoulder;
-    - `knee_u`, `knee_n`: where the knee lies from the planted ankle, along and across the
-      shoulder->ankle line. A tilt barely moves the knee over the foot (<= 0.04); knees
-      dropping to a side (a trunk rotation) or lifting move it 0.15-0.25.
+    - `knee_u`, `knee_n`: where the knee lies from the planted ankle, along the shoulder->ankle
+      line and above it (its height, positive up). A tilt barely moves the knee over the foot
+      (<= 0.04); knees dropping to a side (a trunk rotation) or lifting move it 0.15-0.25.
     """
     sh, hip, knee, ankle = pose.pixels([joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")])
     axis = hip - sh
@@ -77,14 +77,14 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     leg = ankle - sh
     leg_len = float(np.linalg.norm(leg))
     lu = leg / leg_len if leg_len > 0 else u
-    ln = np.array([lu[1], -lu[0]])
     return {
         "thigh_deg": angle_deg(sh, hip, knee),
         "hip_caudal": float(np.dot(hip - ankle, u)) / torso,
         "bridge": signed_distance(hip, sh, ankle) / torso,
         "wrist_u": float(np.dot(wrist - sh, u)) / torso, "wrist_n": float(np.dot(wrist - sh, n)) / torso,
         "elbow_u": float(np.dot(elbow - sh, u)) / torso, "elbow_n": float(np.dot(elbow - sh, n)) / torso,
-        "knee_u": float(np.dot(knee - ankle, lu)) / torso, "knee_n": float(np.dot(knee - ankle, ln)) / torso,
+        "knee_u": float(np.dot(knee - ankle, lu)) / torso,
+        "knee_n": signed_distance(knee, sh, ankle) / torso,
     }
 
 
@@ -119,6 +119,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # thigh at a bent-knee angle to the trunk.
     FEET_UP_BELOW: ClassVar[float] = -0.15
     THIGH_MIN_DEG: ClassVar[float] = 90.0
+    # ... and the knees up: hook-lying puts them 0.57-0.72 torso lengths above the shoulder-ankle
+    # line (measured on every side-view clip, real and rendered); lowered ~30 degrees to a side
+    # they sink below 0.5 (rendered held twists: 0.38-0.46).
+    KNEES_DOWN_BELOW: ClassVar[float] = 0.5
     SIDE_VIEW_MAX: ClassVar[float] = 0.35  # side view below this width ratio
     BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
 
@@ -162,11 +166,16 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return BODY_NOT_VISIBLE
         t = pose.t
         values = {k: round(f[k], 4) for k in REPORTED}
-        if f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG:
+        if (f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG
+                or f["knee_n"] < self.KNEES_DOWN_BELOW):
             self.relearn_neutral()
-            return Reading(values=values, cannot_judge=NOT_HOOK_LYING)
+            # (knees that left the start position are still away: their fault goes on)
+            return Reading(values=values, faults=self._knee_fault_on, cannot_judge=NOT_HOOK_LYING)
         edges: dict[str, float] = {}
-        if self.bridge.update(t, f["bridge"]):
+        # A bridge lifts the hips with the knees up over the feet; knees lowered to a side (a
+        # lower trunk rotation) rotate the pelvis and raise the hip landmark without the hips
+        # leaving the floor: never a bridge.
+        if self.bridge.update(t, 0.0 if self._knees_lowered(f) else f["bridge"]):
             edges[HIPS_OFF_FLOOR] = self.bridge.since if self.bridge.since is not None else t
             if not self.bridge.active:
                 self.relearn_neutral()  # after a bridge, find the neutral position again
@@ -209,9 +218,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     def _knees_gone(self, t: float, f: dict[str, float]) -> bool:
         """The knees have been away from the start position over the feet for OFF_SECONDS."""
         knee = np.array([f[k] for k in KNEE_KEYS])
-        # (Knees moving while the hips rise are a bridge in the making: the bridge's own fault.)
+        # (Knees moving forward while the hips rise are a bridge in the making: the bridge's own
+        # fault. Knees lowered are not, whatever the hip does.)
         moved = (self._knee_home is not None and not self.bridge.active
-                 and f["bridge"] < self.BRIDGE_OFF
+                 and (f["bridge"] < self.BRIDGE_OFF or self._knees_lowered(f))
                  and bool(np.linalg.norm(knee - self._knee_home) > self.KNEE_MOVE))
         if moved and self._knees_since is None:
             self._knees_since = t
@@ -221,6 +231,11 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             self._knee_home = None  # the feet were placed elsewhere: a new start position
             self._knees_since = None
         return self._knees_since is not None and t - self._knees_since >= self.OFF_SECONDS
+
+    def _knees_lowered(self, f: dict[str, float]) -> bool:
+        """The knees sank toward the floor from the start position (dropped to a side)."""
+        home = self._knee_home
+        return home is not None and home[1] - f["knee_n"] > self.KNEE_MOVE
 
     def _arms_moved(self, t: float, f: dict[str, float]) -> bool:
         """The arms have been away from where they last lay still for OFF_SECONDS."""
