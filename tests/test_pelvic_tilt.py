@@ -224,7 +224,7 @@ def test_camera_cut_mid_hold_starts_a_new_set_and_cuts_the_hold():
     assert report.sets[1].start == pytest.approx(7.0, abs=0.05)
     set1 = [r for r in report.reps if r.set_index == 0]
     set2 = [r for r in report.reps if r.set_index == 1]
-    assert len(set1) == 1 and set1[0].end <= 7.0 and set1[0].measured.get("cut_short") == 1.0
+    assert len(set1) == 1 and set1[0].end <= 7.0 and set1[0].cut
     assert set1[0].hold == pytest.approx(7.0 - 4.5, abs=0.3)
     assert len(set2) == 1 and set2[0].start >= 7.0 + 4.0
     assert set2[0].hold == pytest.approx(3.0, abs=0.3)
@@ -462,3 +462,24 @@ def test_knees_lowered_to_a_side_mid_set_are_another_movement_not_a_bridge():
     assert not [f for f in report.faults if f.kind == HIPS_OFF_FLOOR], report.as_dict()
     assert [f.kind for f in report.faults] == ["knees_off_start"]
     assert report.count == 0
+
+
+# --- short holds and holds cut by the end of a set ----------------------------------------------
+
+def test_every_tilt_is_counted_and_a_quick_one_reported_short():
+    """Quick tilts held about half a second (and one just touched) are tilts, reported short."""
+    report, _ = run(session(16.0, tilts=[(4.0, 0.5), (8.0, 0.0), (12.0, 0.5)], ramp=0.3))
+    assert report.count == 3
+    assert [r.hold for r in report.reps] == pytest.approx([0.5, 0.0, 0.5], abs=0.2)
+    assert not any(r.met for r in report.reps)
+
+
+def test_a_hold_cut_by_the_end_of_the_video_or_the_person_leaving_is_counted_at_least():
+    report, _ = run(session(6.5, tilts=[(3.0, 10.0)]))  # the video ends mid-hold
+    assert report.count == 1 and report.reps[0].cut and not report.reps[0].met
+    assert report.reps[0].hold == pytest.approx(6.5 - 3.5, abs=0.3)
+    away = lambda t: not 7.0 <= t < 10.0  # noqa: E731  (walks out of view mid-hold)
+    report, _ = run(session(20.0, tilts=[(4.0, 4.0), (13.0, 3.0)], present=away))
+    assert [r.cut for r in report.reps] == [True, False], report.as_dict()
+    assert report.reps[0].hold == pytest.approx(7.0 - 4.5, abs=0.3)
+    assert report.reps[1].hold == pytest.approx(3.0, abs=0.3) and report.reps[1].met

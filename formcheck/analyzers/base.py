@@ -61,7 +61,9 @@ class Rep:
     with the hips up is still a press-up); whether it met the prescription is `met`: the hold
     long enough (`hold_met`, None when no hold is prescribed) and no fault that voids a rep.
     `hold` is seconds from reaching the position to the start of the release (None when the
-    exercise has no hold). `side` is "left"/"right" (the person's own) where it applies.
+    exercise has no hold); `cut`: the set ended (a camera cut, the person left, the video ended)
+    while it was still held, so the hold is "at least" that long. `side` is "left"/"right" (the
+    person's own) where it applies.
     """
 
     index: int
@@ -72,6 +74,7 @@ class Rep:
     hold: float | None = None
     met: bool = True
     hold_met: bool | None = None
+    cut: bool = False
     measured: dict[str, float] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
 

@@ -239,6 +239,8 @@ class Neutral:
         was taken inside a repetition and is learned again.
         """
         s = self.settings
+        if not self.ready:
+            return
         if not at_rest:
             self.opening = False  # a movement was made from this neutral
         if s.beyond is not None and self.opening and toward < -s.beyond:

@@ -51,7 +51,8 @@ class ExerciseAnalyzer(Analyzer):
     - `exclude_margin`: seconds around an excluding fault that also exclude a rep (reps are
       counted that many seconds after they end, so the live count never goes down);
     - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
-      a rep cut by the end of a set or of the video (never seen released);
+      a rep cut by the end of a set or of the video (never seen released: counted, its hold
+      marked "at least", `Rep.cut`);
     - `cycle_params`: thresholds of the `RepCycle`; `fault_min_duration`: shorter faults are
       flicker; `feedback_linger`: seconds a rep's verdict stays on screen.
     """
@@ -61,7 +62,7 @@ class ExerciseAnalyzer(Analyzer):
     smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
     gap: ClassVar[float] = 1.0
     exclude_margin: ClassVar[float] = 0.0
-    cut_rep_min_hold: ClassVar[float] = 1.0
+    cut_rep_min_hold: ClassVar[float] = 0.3
     min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
@@ -376,8 +377,6 @@ class ExerciseAnalyzer(Analyzer):
         measured["peak_score"] = round(rip.peak, 3)
         measured["hold_start"] = round(h_start, 3)
         measured["hold_end"] = round(h_end, 3)
-        if cut:
-            measured["cut_short"] = 1.0
         timed = target > 0 or bool(self.prescription.hold_max)
         # The hold from its rounded edges, so it never exceeds the rounded rep it lies in.
         held = round(measured["hold_end"] - measured["hold_start"], 3)
@@ -385,7 +384,7 @@ class ExerciseAnalyzer(Analyzer):
         rep = Rep(
             index=0, start=round(rip.start, 3), end=round(end, 3), set_index=self.set_index,
             side=rip.side, hold=held if timed else None, met=hold_met,
-            hold_met=hold_met if timed else None, measured=measured,
+            hold_met=hold_met if timed else None, cut=cut, measured=measured,
         )
         self._rep_faults.extend(self.rep_faults(rep))
         self.tally.add(rep)

@@ -94,7 +94,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
 
     name: ClassVar[str] = "pelvic_tilt"
     exclude_margin = 1.0  # the way into or out of a bridge passes through a tilt
-    min_hold = 0.5  # under half a second "held" cannot be told from landmark jitter
+    min_hold = 0.0  # a tilt that reaches the position is a tilt, however short its hold
     # Starts at 0.4 of a real-clip tilt; once a tilt has been seen, the next must reach 0.4 of
     # its plateau (MediaPipe often settles a quarter of a tilt off neutral after a release).
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
