@@ -137,6 +137,7 @@ class Neutral:
         self._glitch_at: float | None = None
         self._beyond_since: float | None = None
         self.opening = True  # the set's first neutral, no movement made from it yet
+        self.reopened = False  # the opening proved to be inside a repetition (see `follow`)
         self._trying_since: float | None = None  # first frame fed to the calibration
 
     def relearn(self) -> None:
@@ -166,6 +167,9 @@ class Neutral:
         """A frame of this set was measured (starts the tracker warm-up clock)."""
         if self._first_t is None:
             self._first_t = t
+
+    def warmed_up(self, t: float) -> bool:
+        return self._first_t is not None and t - self._first_t >= self.settings.warmup
 
     def calibrate(self, t: float, learned: np.ndarray, learn: bool) -> str | None:
         """Feed the calibration; CALIBRATING, BELOW_NOISE, NOT_STILL (still not taken after
@@ -249,6 +253,7 @@ class Neutral:
             if t - self._beyond_since >= s.beyond_seconds:
                 self._beyond_since = None
                 self.opening = False
+                self.reopened = True  # the framework re-reads the opening once it is learned
                 self.baseline.reset()
                 return
         else:

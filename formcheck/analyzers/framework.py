@@ -30,8 +30,9 @@ import numpy as np
 from formcheck.analyzers.base import (
     Analyzer, Fault, Feedback, Interval, Prescription, Reading, Report, Rep, Scored,
 )
-from formcheck.analyzers.calibration import CALIBRATING, Neutral, NeutralSettings, SideVote
-from formcheck.analyzers.reasons import BELOW_NOISE, NO_PERSON
+from formcheck.analyzers.calibration import Neutral, NeutralSettings, SideVote
+from formcheck.analyzers.neutral_scoring import NeutralScoring
+from formcheck.analyzers.reasons import NO_PERSON
 from formcheck.analyzers.registry import ExerciseSpec, spec_of
 from formcheck.analyzers.reps import RepCycle, RepInProgress
 from formcheck.analyzers.sets import SetChange, SetDetector
@@ -40,7 +41,7 @@ from formcheck.analyzers.tally import RepTally
 from formcheck.landmarks import PoseFrame
 
 
-class ExerciseAnalyzer(Analyzer):
+class ExerciseAnalyzer(NeutralScoring, Analyzer):
     """The shared body of every exercise analyzer (see the module docstring).
 
     Class settings a subclass may change:
@@ -92,6 +93,8 @@ class ExerciseAnalyzer(Analyzer):
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
         self.tally = RepTally(self.spec, self.exclude_margin)
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
+        self._opening: list[tuple[float, np.ndarray, dict[str, float]]] = []  # the set's first frames
+        self._replay: list[tuple[float, np.ndarray, dict[str, float]]] = []  # ... to read again
         self._set_spans: list[list[float]] = []
         self._recent_person_t: deque[float] = deque(maxlen=64)  # enough to date a confirmed cut
         self._last_t: float | None = None
@@ -182,6 +185,7 @@ class ExerciseAnalyzer(Analyzer):
     def _recalibrate(self) -> None:
         if self.neutral is not None:
             self.neutral.new_set()
+        self._opening, self._replay = [], []
         self._smooth.reset()
         self.facing.reset()
         self.on_recalibrate()
@@ -275,66 +279,6 @@ class ExerciseAnalyzer(Analyzer):
         self._feedback = fb
         return fb
 
-    def _with_neutral(self, t: float, r: Reading) -> Reading:
-        """Calibrate, guard and score the reading's features against the neutral (in place)."""
-        neutral = self.neutral
-        assert neutral is not None
-        if r.features is None:
-            return r
-        features = dict(r.features)
-        keys = list(features)
-        smoothed = np.atleast_1d(np.asarray(self._smooth(t, np.array([features[k] for k in keys]))))
-        features = dict(zip(keys, (float(v) for v in smoothed)))
-        neutral.saw(t)
-        if r.cannot_judge is not None:
-            return r
-        vec, learned = neutral.vector(features)
-        if not neutral.ready:
-            state = neutral.calibrate(t, learned, r.learn)
-            r.calibrating = state == CALIBRATING
-            r.cannot_judge = None if r.calibrating else state
-            r.score = math.nan
-            return r
-        if not neutral.usable.any():  # every feature too noisy to judge
-            r.score = math.nan
-            if neutral.noisy(t) and not self.rep_in_progress:
-                r.cannot_judge = BELOW_NOISE
-            return r
-        recovering = neutral.glitch(t, vec, self.rep_in_progress)
-        dev = neutral.deviation(vec)
-        wild = neutral.wild(t, dev)
-        if wild == "glitch":  # a frame or two far off: a landmark glitch, skip it
-            r.score = math.nan
-            return r
-        if wild == "moved" or self._rep_too_long(t):
-            neutral.relearn()
-            self.cycle.cut()  # whatever was in progress was not a rep from this neutral
-            r.score = math.nan
-            r.cannot_judge = neutral.settings.other_movement
-            return r
-        scored = self.score(dev)
-        r.values.update(scored.values)
-        r.values["noise"] = round(neutral.noise, 3)
-        r.score, r.timing, r.side = scored.score, scored.timing, scored.side
-        if recovering:
-            # The tracker is still forgetting a landmark jump: no rep starts (its frames still
-            # time a rep that rises meanwhile), and nothing is learned.
-            r.score = min(r.score, 0.0)
-            return r
-        at_rest = not self.rep_in_progress and not self.cycle.starting and r.learn
-        neutral.follow(t, learned, dev, at_rest, r.score if r.timing is None else r.timing)
-        if neutral.noisy(t) and not self.rep_in_progress:
-            r.score = math.nan
-            r.cannot_judge = BELOW_NOISE
-        return r
-
-    def _rep_too_long(self, t: float) -> bool:
-        """A 'hold' far beyond any prescription means the neutral was learned in the wrong place."""
-        cur = self.cycle.current
-        assert self.neutral is not None
-        longest = self.prescription.hold_max or self.prescription.hold
-        return cur is not None and t - cur.start > max(self.neutral.settings.max_rep_seconds, 3.0 * longest)
-
     def _state(self, reading: Reading) -> str:
         cur = self.cycle.current
         if cur is None:
@@ -359,11 +303,11 @@ class ExerciseAnalyzer(Analyzer):
             faults=tuple(sorted(faults)), cannot_judge=reason, side=side, by_side=self.tally.by_side(),
         )
 
-    def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
+    def _close_rep(self, rip: RepInProgress | None, cut: bool, cycle: RepCycle | None = None) -> None:
         """A movement ended: make it a Rep, held back `exclude_margin` s for an excluding fault."""
         if rip is None or not rip.samples:
             return
-        hold = self.cycle.hold_of(rip)
+        hold = (cycle or self.cycle).hold_of(rip)
         if hold is None:
             return  # moved off neutral but never reached the position: not a rep
         h_start, h_end, seconds = hold
@@ -417,9 +361,12 @@ class ExerciseAnalyzer(Analyzer):
         faults.sort(key=lambda f: (f.start, f.kind))
         self.tally.settle(faults)
         cannot = [Interval(round(s, 3), round(e, 3), k) for k, s, e in self.cannot.intervals() if e > s]
-        sets = [Interval(round(s, 3), round(e, 3), "") for s, e in self._set_spans]
+        sets = [Interval(round(span[0], 3), round(span[1], 3), "") for span in self._set_spans]
         extra: dict[str, object] = {}
         if self.tally.excluding:
             extra["not_counted"] = list(self.tally.excluded)
+        if self.neutral is not None:  # per set: when its neutral was found (None: never)
+            extra["neutral_found_at"] = [round(span[2], 3) if len(span) > 2 else None
+                                         for span in self._set_spans]
         return Report(exercise=self.name, prescription=self.prescription, reps=list(self.tally.reps),
                       faults=faults, cannot_judge=cannot, sets=sets, extra=extra)
