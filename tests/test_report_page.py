@@ -136,6 +136,24 @@ def test_report_renders_again_from_a_copied_folder(analyzed, tmp_path, capsys):
     assert not parse(bare).images and "No stills: the video is not where the report says" in bare
 
 
+def test_stills_of_a_session_whose_clock_does_not_start_at_zero(analyzed, tmp_path):
+    """A camera's times start where its clock was; formcheck's annotated video starts at 0."""
+    from formcheck.report.session_page import write_session_page
+
+    report = json.loads((analyzed / "pelvic_tilt_side.report.json").read_text())
+    fr = report["frames"]
+    fr["first_t"], fr["last_t"] = fr["first_t"] + 5.0, fr["last_t"] + 5.0
+    for rep in report["exercise"]["reps"]:
+        rep["start"] += 5.0
+        rep["end"] += 5.0
+        rep["measured"]["hold_start"] += 5.0
+        rep["measured"]["hold_end"] += 5.0
+    shifted = tmp_path / "shifted.report.json"
+    shifted.write_text(json.dumps(report))
+    page = parse(write_session_page(shifted).read_text())
+    assert page.images == parse((analyzed / "pelvic_tilt_side.report.html").read_text()).images
+
+
 def test_replayed_bridge_sample_shows_the_fault_and_skeleton_stills(tmp_path):
     rec = sample_recording("pelvic_tilt_bridge_side", tmp_path)
     report = replay(rec, tmp_path / "out")

@@ -28,12 +28,14 @@ MAX_STILLS = 60  # per exercise; a longer session shows its first reps' stills o
 @dataclass(frozen=True)
 class Media:
     """The video stills come from, whether it shows the skeleton already, and the recording to
-    draw the skeleton from when it does not. `note` says so on the page."""
+    draw the skeleton from when it does not; `offset` is the report's time of the video's t = 0
+    (formcheck's own videos start at the session's first frame). `note` says so on the page."""
 
     video: Path | None
     skeleton_drawn: bool = False
     recording: Path | None = None
     note: str = ""
+    offset: float = 0.0
 
 
 def _locate(path: Any, beside: Path) -> Path | None:
@@ -73,11 +75,13 @@ def find_media(report: dict[str, Any], report_path: Path) -> Media:
         recording = _locate(outputs.get("landmarks"), beside)
         plain = _locate(inp.get("path"), beside) if inp.get("kind") == "file" else None
         order = [(annotated, True), (plain, False)]
+    first = (report.get("frames") or {}).get("first_t")
     for video, drawn in order:
         if video is None or not _fits(video, report):
             continue
-        if drawn:
-            return Media(video, True, None, f"Stills from {video.name}, with the skeleton as formcheck saw it.")
+        if drawn:  # written by formcheck (VideoSink): its time 0 is the first frame's
+            return Media(video, True, None, f"Stills from {video.name}, with the skeleton as formcheck saw it.",
+                         offset=float(first) if isinstance(first, (int, float)) else 0.0)
         if recording is not None:
             return Media(video, False, recording,
                          f"Stills from {video.name}, the skeleton drawn from {recording.name}.")
@@ -135,7 +139,7 @@ def rep_stills(sections: list[ExerciseSection], media: Media) -> dict[tuple[int,
     if not wanted:
         return {}
     try:
-        frames = frames_at(media.video, [t for _, t in wanted])
+        frames = frames_at(media.video, [t - media.offset for _, t in wanted])
     except UserError:
         return {}
     draw = _skeleton_drawer(None if media.skeleton_drawn else media.recording)
