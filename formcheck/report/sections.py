@@ -57,6 +57,11 @@ class ExerciseSection:
         return bool(self.prescription.get("per_side"))
 
     @property
+    def total_target(self) -> int:
+        """Reps prescribed in all: per side times the sides, for a per-side prescription."""
+        return self.target * len(self.sides) if self.per_side and self.sides else self.target
+
+    @property
     def hold_band(self) -> tuple[float, float | None]:
         """(minimum hold, upper end of the prescribed range or None), seconds."""
         return float(self.prescription.get("hold") or 0.0), seconds(self.prescription.get("hold_max"))

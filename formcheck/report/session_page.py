@@ -17,7 +17,7 @@ from formcheck.analyzers.reasons import WRONG_VIEW
 from formcheck.report import plots
 from formcheck.report.load import exercises_of, read_report
 from formcheck.report.page import (
-    card, cell, document, esc, figure, number, percent, table, text_cell, write_page,
+    card, cell, document, esc, figure, number, table, text_cell, write_page,
 )
 from formcheck.report.sections import FAULT, GOOD, PEAK, SHORT, ExerciseSection, seconds
 from formcheck.report.stills import Media, find_media, rep_stills
@@ -39,11 +39,11 @@ def _span(report: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def _count_card(s: ExerciseSection) -> str:
-    if s.sides:
-        per = " \u00b7 ".join(f"{side.capitalize()} {s.done(side)} of {s.target}" for side in s.sides)
-        total = f"{s.done()} of {s.target * len(s.sides) if s.per_side else s.target}"
-        return card("Reps done", esc(total), esc(per))
-    return card("Reps done", esc(f"{s.done()} of {s.target}"))
+    total = f"{s.done()} of {s.total_target}"
+    if not s.sides:
+        return card("Reps done", esc(total))
+    of = f" of {s.target}" if s.per_side else ""
+    return card("Reps done", esc(total), esc(" \u00b7 ".join(f"{side.capitalize()} {s.done(side)}{of}" for side in s.sides)))
 
 
 def _summary(s: ExerciseSection) -> str:
@@ -101,9 +101,11 @@ def _fault_table(s: ExerciseSection) -> str:
     rows = []
     for f in s.faults:
         a, b = seconds(f.get("start")), seconds(f.get("end"))
-        dur = seconds(f.get("duration"))
-        rows.append(("fault", text_cell(s.fault_words(str(f.get("kind")), f.get("message")))
-                     + cell(a) + cell(b) + cell(dur if dur is not None else (b - a if a is not None and b is not None else None))))
+        lasted = seconds(f.get("duration"))
+        if lasted is None and a is not None and b is not None:
+            lasted = b - a
+        words = s.fault_words(str(f.get("kind")), f.get("message"))
+        rows.append(("fault", text_cell(words) + cell(a) + cell(b) + cell(lasted)))
     return table(["Fault", "Start (s)", "End (s)", "For (s)"], rows, numeric=[1, 2, 3], cls="faults")
 
 

@@ -52,10 +52,7 @@ class SessionRow:
     not_judged: float = 0.0
     partial: bool = False
     per_side: bool = False
-
-    @property
-    def total_target(self) -> int:
-        return self.target * len(self.by_side) if self.per_side and self.by_side else self.target
+    total_target: int = 0  # in all (per side times the sides)
 
     @property
     def share_long_enough(self) -> float | None:
@@ -114,7 +111,7 @@ def rows_of(path: Path, report: dict[str, Any]) -> list[SessionRow]:
             median_range=s.median_range(),
             range_label="" if measure is None else (measure.label if measure is PEAK else f"{measure.label} ({measure.unit})"),
             faults=s.fault_counts(), not_judged=round(s.not_judged_seconds, 3), partial=bool(report.get("partial")),
-            per_side=s.per_side,
+            per_side=s.per_side, total_target=s.total_target,
         ))
     return rows
 
