@@ -26,7 +26,7 @@ from formcheck.analyzers.timeline import Timeline
 from formcheck.cli import main
 from formcheck.report import REPORT_SCHEMA_VERSION, check_report
 from formcheck.report.session_page import render_session
-from report_helpers import SAMPLES, external_urls, parse, replay, sample_recording, screenshot
+from report_helpers import SAMPLES, external_urls, looks_drawn, parse, replay, sample_recording, screenshot
 
 
 def run_cli(capsys, *argv: object) -> tuple[int, str, str]:
@@ -180,10 +180,7 @@ def test_replayed_bridge_sample_shows_the_fault_and_skeleton_stills(tmp_path):
 
 
 def test_the_page_opens_in_a_real_browser_without_errors(analyzed, tmp_path):
-    png = screenshot(analyzed / "pelvic_tilt_side.report.html", tmp_path / "session.png", height=2600)
-    from report_helpers import looks_drawn
-
-    looks_drawn(png)
+    looks_drawn(screenshot(analyzed / "pelvic_tilt_side.report.html", tmp_path / "session.png", height=2600))
 
 
 # --- reports built here: what the samples cannot show yet --------------------------------------
@@ -314,6 +311,12 @@ def test_an_old_report_without_a_timeline_and_a_pose_only_one_render():
     assert "No exercise was chosen" in " ".join(pose_only.text) and not pose_only.sections
     partial = " ".join(parse(render_session(built(press_up(), partial=True, ended_reason="interrupted"))).text)
     assert "This session is partial (interrupted)" in partial
+
+
+def test_a_page_of_several_exercises_with_sides_opens_in_a_real_browser(tmp_path):
+    page = tmp_path / "routine.report.html"
+    page.write_text(render_session(built(press_up(), trunk_rotation())))
+    looks_drawn(screenshot(page, tmp_path / "routine.png", height=3600))
 
 
 def test_live_and_a_camera_that_stops_write_the_page_too(tmp_path):
