@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from formcheck.analyzers.timeline import Timeline
 from formcheck.landmarks import PoseFrame
 
 
@@ -127,7 +128,8 @@ class Report:
     `count` is every repetition detected, good or faulty; `good` those that met the
     prescription. `faults` are session-level fault intervals (e.g. each time the hips left the
     floor), also attached to the reps they fall in. `cannot_judge` lists the stretches where the
-    analyzer refused to judge and why; `sets` the sets it split the session into.
+    analyzer refused to judge and why; `sets` the sets it split the session into; `timeline`
+    the analyzer's signal, a few samples a second, for the report's plot (None: not kept).
     """
 
     exercise: str
@@ -137,6 +139,7 @@ class Report:
     cannot_judge: list[Interval] = field(default_factory=list)
     sets: list[Interval] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    timeline: Timeline | None = None
 
     @property
     def count(self) -> int:
@@ -167,6 +170,7 @@ class Report:
             "cannot_judge_seconds": round(sum(c.end - c.start for c in self.cannot_judge), 3),
             "sets": [s.as_dict() for s in self.sets],
             **self.extra,
+            **({"timeline": self.timeline.as_dict()} if self.timeline is not None else {}),
         }
 
 

@@ -15,7 +15,7 @@ answers per frame:
 The framework does the rest the same way for every exercise: sets (`SetDetector`), the neutral
 and its guards (`calibration`), cannot-judge and fault intervals (`IntervalLog`), repetitions
 per side with hold timing (`RepCycle`), faults that void or exclude a rep (declared in the
-registry), and the `Report`. No rep, hold, fault or cannot-judge interval spans a set change.
+registry), the signal's `Timeline` and the `Report`. No rep, hold, fault or cannot-judge interval spans a set change.
 How to add an analyzer: docs/architecture.md.
 """
 
@@ -38,6 +38,7 @@ from formcheck.analyzers.reps import RepCycle, RepInProgress
 from formcheck.analyzers.sets import SetChange, SetDetector
 from formcheck.analyzers.signals import Filter, IntervalLog, make_filter
 from formcheck.analyzers.tally import RepTally
+from formcheck.analyzers.timeline import Timeline
 from formcheck.landmarks import PoseFrame
 
 
@@ -92,6 +93,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
         self.tally = RepTally(self.spec, self.exclude_margin)
+        self.timeline = Timeline()
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
         self._opening: list[tuple[float, np.ndarray, dict[str, float]]] = []  # the set's first frames
         self._replay: list[tuple[float, np.ndarray, dict[str, float]]] = []  # ... to read again
@@ -258,6 +260,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
             self.fault_log.update(t, set(faults), reading.fault_edges if reading is not None else None)
             fb = self._make_feedback("cannot judge", reading, None, faults, reason)
             self._feedback = fb
+            self.timeline.add(t, math.nan, fb.state)
             return fb
 
         assert reading is not None
@@ -277,6 +280,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
             hold = t - cur.reached
         fb = self._make_feedback(state, reading, hold, reading.faults, None)
         self._feedback = fb
+        self.timeline.add(t, reading.score, state, reading.side)
         return fb
 
     def _state(self, reading: Reading) -> str:
@@ -369,4 +373,5 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
             extra["neutral_found_at"] = [round(span[2], 3) if len(span) > 2 else None
                                          for span in self._set_spans]
         return Report(exercise=self.name, prescription=self.prescription, reps=list(self.tally.reps),
-                      faults=faults, cannot_judge=cannot, sets=sets, extra=extra)
+                      faults=faults, cannot_judge=cannot, sets=sets, extra=extra,
+                      timeline=self.timeline)
