@@ -365,3 +365,13 @@ def test_missing_report_and_unwritable_page(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     code, _, err = run_cli(capsys, "report", path, "--out", tmp_path / "file" / "x.html")
     assert code == 2 and "cannot write" in one_line(err)
+
+
+def test_a_hold_cut_by_the_end_of_its_set_reads_at_least():
+    cut = Report(exercise="pelvic_tilt", prescription=Prescription(10, 3.0, 5.0),
+                 reps=[Rep(1, 14.4, 17.6, hold=2.1, met=False, hold_met=False, cut=True,
+                           measured={"hold_start": 15.0, "hold_end": 17.1, "peak_score": 1.0})],
+                 sets=[Interval(0.0, 17.6)])
+    page = parse(render_session(built(cut)))
+    hold = page.column("reps", "Hold (s)")[0]
+    assert hold.text.startswith("\u2265") and hold.value == pytest.approx(2.1)

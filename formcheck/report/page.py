@@ -67,10 +67,12 @@ def percent(part: int, whole: int) -> str:
     return "\u2013" if not whole else f"{100.0 * part / whole:.0f} %"
 
 
-def cell(value: float | None, digits: int = 1, unit: str = "") -> str:
-    """A numeric table cell: the rounded text, and the exact value in data-value."""
+def cell(value: float | None, digits: int = 1, unit: str = "", at_least: bool = False) -> str:
+    """A numeric table cell: the rounded text (with "at least" for a value cut short), and the
+    exact value in data-value."""
     data = "" if value is None else f' data-value="{value!r}"'
-    return f'<td class="num"{data}>{esc(number(value, digits, unit))}</td>'
+    prefix = "\u2265 " if at_least and value is not None else ""
+    return f'<td class="num"{data}>{esc(prefix + number(value, digits, unit))}</td>'
 
 
 def text_cell(text: object) -> str:

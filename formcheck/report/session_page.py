@@ -85,7 +85,8 @@ def _rep_table(s: ExerciseSection) -> str:
         cells = [cell(seconds(r.get("index")), 0), cell((seconds(r.get("set_index")) or 0) + 1, 0)]
         if s.sides:
             cells.append(text_cell(r.get("side") or "\u2013"))
-        cells += [cell(seconds(r.get("start"))), cell(seconds(r.get("end"))), cell(seconds(r.get("hold")))]
+        cells += [cell(seconds(r.get("start"))), cell(seconds(r.get("end"))),
+                  cell(seconds(r.get("hold")), at_least=bool(r.get("cut")))]  # a hold cut by the set's end
         if measure:
             cells.append(cell(s.range_of(r), 2))
         faults = sorted({s.fault_words(str(f.get("kind")), f.get("message")) for f in r.get("faults") or []})
