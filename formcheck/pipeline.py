@@ -3,9 +3,10 @@
 Each opens its inputs (a source and a pose estimator, or a landmark recording) and its sinks,
 then finishes the one same way (`_finish`): `Session.run` drives the stream to its end, even
 after Ctrl-C, a camera that stops or a corrupt tail, and closes the sinks (files renamed into
-place, marked partial when it ended early); the JSON report is written; the `Outcome` says
-what happened, with the exit code and the one line a user should read. `analyze_poses` is the
-same loop without outputs, for the scorecard. Nothing already computed is thrown away.
+place, marked partial when it ended early); the JSON report is written, then the HTML page made
+from it alone; the `Outcome` says what happened, with the exit code and the one line a user
+should read. `analyze_poses` is the same loop without outputs, for the scorecard. Nothing
+already computed is thrown away.
 """
 
 from __future__ import annotations
@@ -78,14 +79,17 @@ def _finish(
     on_step: Callable[[Frame | None, PoseFrame, Feedback | None], bool] | None = None,
     source_sha256: str | None = None,
 ) -> Outcome:
-    """Run the stream to its end, close the session and write the JSON report."""
+    """Run the stream to its end, close the session and write the JSON report, then the page
+    made from it (NAME.report.html, with a still per rep from the video when there is one)."""
     from formcheck.files import write_json_atomic
+    from formcheck.report.session_page import html_path_for, write_session_page
 
     result = session.run(steps, on_step=on_step, ended=lambda: origin.ended_reason)
-    outputs = {**outputs, "report": report_path}
+    outputs = {**outputs, "report": report_path, "report_html": html_path_for(report_path)}
     report = build_report(source=origin.info, model=model, result=result, outputs=outputs,
                           source_sha256=source_sha256, dropped_frames=origin.dropped)
     write_json_atomic(report_path, report)
+    write_session_page(report_path, outputs["report_html"])  # from the JSON just written, alone
     return Outcome(result=result, report=report, outputs=outputs)
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up formcheck in ./.venv on a fresh machine with Python 3.11.
-#   scripts/setup.sh          the tool (mediapipe, numpy, PyAV; models are in models/)
+#   scripts/setup.sh          the tool (mediapipe, numpy, PyAV, matplotlib; models are in models/)
 #   scripts/setup.sh --test   the tool + test tools + the `synth` renderer (torch CPU, anny,
-#                             pyrender) and the OSMesa library it renders with (Debian package)
+#                             pyrender) and the OSMesa library it renders with (Debian package),
+#                             and Debian's chromium, which the report tests open pages in,
 #                             + the `cluster` extra (Ray), which the batch tests start locally
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,12 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "setup: installing libosmesa6 (software OpenGL for the renderer)"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libosmesa6 >/dev/null
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+    echo "setup: installing chromium (the headless browser the report tests open pages in)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   fi
 fi
 

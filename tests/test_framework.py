@@ -217,3 +217,11 @@ def test_interval_log_split_closes_and_never_merges_across():
         log.update(i * 0.1, "a", edges={"a": 0.2})  # an edge dated back before the split
     log.close()
     assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]
+
+
+def test_the_report_says_when_each_sets_neutral_was_found():
+    a = Lean()
+    for p in lean_stream([(3, 1.5, 1)], duration=6.0):
+        a.update(p)
+    found = a.report().extra["neutral_found_at"]
+    assert len(found) == 1 and 1.0 <= found[0] <= 2.0  # 0.3 s warm-up + a still second

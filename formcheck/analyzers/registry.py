@@ -45,12 +45,24 @@ class FaultSpec:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """A value each rep reports (a key of `Rep.measured`), with the words and unit the report
+    shows it in (e.g. the knees' drop, "knee drop", "deg")."""
+
+    key: str
+    label: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class ExerciseSpec:
     """Everything about an exercise that is not how it is measured.
 
     `views` are the camera placements it judges (`formcheck synth --camera` names: side,
     side-raised, feet-high, oblique); `label_events` is where a label file lists its events
-    (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side.
+    (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side;
+    `range_of_motion` is the measured value the report shows as each rep's range of motion
+    (None: the rep's peak score, in full reps).
     """
 
     name: str
@@ -60,6 +72,7 @@ class ExerciseSpec:
     sides: tuple[str, ...] = ()
     views: tuple[str, ...] = ()
     label_events: str = ""
+    range_of_motion: Measure | None = None
 
     @property
     def cli_name(self) -> str:

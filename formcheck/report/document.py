@@ -1,8 +1,9 @@
 """The JSON report of one session: what was analysed, with what, and what happened.
 
-Versioned (`schema_version`) so that tools reading reports can refuse ones they do not know.
-A physical therapist reads it, so exercise results use the clinic's words (rep, hold, set,
-prescription, fault) and times are seconds from the video's own timestamps.
+Versioned (`schema_version`, docs/report-format.md) so that tools reading reports can refuse ones
+they do not know. A physical therapist reads it, so exercise results use the clinic's words
+(rep, hold, set, prescription, fault) and times are seconds from the video's own timestamps.
+Every page (`formcheck report`, `formcheck progress`) is made from this JSON alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from formcheck.frames import SourceInfo
 from formcheck.safety import SAFETY_NOTE
 from formcheck.session import SessionResult
 
-REPORT_SCHEMA_VERSION = 1
+# 2: the exercise's `timeline` (its signal, a few samples a second). Readers take any version up
+# to theirs; a newer one is refused in one line (formcheck.report.load).
+REPORT_SCHEMA_VERSION = 2
 
 
 def build_report(
