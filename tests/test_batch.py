@@ -81,7 +81,7 @@ def check_batch(root: Path, out: str, err_lines: list[str]) -> dict[str, dict]:
         if name == "a_clip":  # named by its folder in the batch: only the file names differ
             expected["outputs"] = {k: v.replace("/clip.", "/a_clip.") for k, v in expected["outputs"].items()}
         assert comparable(got) == comparable(expected), name
-        assert rows[name]["report"] == f"{name}.report.json"
+        assert rows[name]["report"] == f"{name}.report.html"  # the page, made beside the JSON
         if expected["exercise"]["count"]:
             assert int(rows[name]["reps"]) == expected["exercise"]["count"]
             assert int(rows[name]["good"]) == expected["exercise"]["good"]
@@ -92,7 +92,7 @@ def check_batch(root: Path, out: str, err_lines: list[str]) -> dict[str, dict]:
     workers = {rows[n]["worker"] for n in rows if rows[n]["worker"]}
     assert 1 <= len(workers) <= 2 and not any(w.endswith(f":{os.getpid()}") for w in workers)
     page = (root / out / "batch.html").read_text()
-    assert 'href="rest_side.report.json"' in page and ">failed<" in page
+    assert 'href="rest_side.report.html"' in page and ">failed<" in page
     return rows
 
 
@@ -126,7 +126,10 @@ def test_the_same_batch_on_a_local_ray_cluster(batch_case, capsys, monkeypatch):
         model = json.loads((batch_case / "ray" / "rest_side.report.json").read_text())["model"]
         assert model["path"] == str(resolve_model("full"))
         assert sorted(p.name for p in (batch_case / "ray").iterdir() if p.name.startswith("rest_side.")) == [
-            "rest_side.frames.csv", "rest_side.report.json"]
+            "rest_side.frames.csv", "rest_side.report.html", "rest_side.report.json"]
+        page = (batch_case / "ray" / "pelvic_tilt_side.report.html").read_text()
+        assert "Stills from pelvic_tilt_side.mp4" in page  # made on the worker, from the input
+        assert "formcheck-batch-" not in page  # nothing of the worker's scratch folder
 
         ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the toy task below
         results: dict = {}
@@ -220,8 +223,8 @@ def test_one_video_without_batch_options_is_the_single_run(tmp_path, make_video,
     code = main(["analyze", str(clip), "--out", str(tmp_path / "o"), "--no-video"])
     out, err = capsys.readouterr()
     assert code == 3 and "nobody was found in any of the 5 frames" in err
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["c.frames.csv", "c.report.json"]
-    assert out.splitlines()[-1] == f"report: {tmp_path / 'o' / 'c.report.json'}"
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["c.frames.csv", "c.report.html", "c.report.json"]
+    assert f"report: {tmp_path / 'o' / 'c.report.json'}" in out.splitlines()
 
 
 def test_bad_batch_options_fail_before_any_work(tmp_path, make_video, capsys):
