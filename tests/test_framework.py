@@ -225,3 +225,16 @@ def test_the_report_says_when_each_sets_neutral_was_found():
         a.update(p)
     found = a.report().extra["neutral_found_at"]
     assert len(found) == 1 and 1.0 <= found[0] <= 2.0  # 0.3 s warm-up + a still second
+
+
+def test_an_excluding_fault_found_after_its_dwell_and_the_settling_after_it_still_exclude():
+    """A fault dated back (its dwell) still excludes a rep that ended just before it, and a
+    rep that starts while the body settles after the fault is excluded too (`FaultSpec.settle`)."""
+    spec = ExerciseSpec("x", "X", Prescription(2, 0.0), faults=(FaultSpec("knees", "", EXCLUDES, settle=3.0),))
+    tally = RepTally(spec, exclude_margin=1.0, delay=0.5)
+    tally.add(Rep(0, 20.0, 22.6))
+    assert tally.confirm(23.7, [("knees", 23.55, 23.75)]) == []  # known only at 23.75: still waiting
+    assert tally.confirm(24.2, [("knees", 23.55, 37.2)]) == [] and len(tally.excluded) == 1
+    tally.add(Rep(0, 40.0, 41.4))  # 2.8 s after the knees came back: settling
+    tally.add(Rep(0, 45.0, 48.0))
+    assert [r.start for r in tally.confirm(60.0, [("knees", 23.55, 37.2)])] == [45.0]

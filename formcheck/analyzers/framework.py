@@ -51,7 +51,8 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     - `gap`: seconds without a judgeable frame after which the rep in progress is cut and the
       neutral learned again (a hold never spans a gap);
     - `exclude_margin`: seconds around an excluding fault that also exclude a rep (reps are
-      counted that many seconds after they end, so the live count never goes down);
+      counted that many seconds, plus the `fault_delay` a fault takes to be confirmed, after
+      they end, so the live count never goes down);
     - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
       a rep cut by the end of a set or of the video (never seen released: counted, its hold
       marked "at least", `Rep.cut`);
@@ -64,6 +65,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
     gap: ClassVar[float] = 1.0
     exclude_margin: ClassVar[float] = 0.0
+    fault_delay: ClassVar[float] = 0.5  # a fault is known this long after it began (its dwell)
     cut_rep_min_hold: ClassVar[float] = 0.3
     min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
@@ -92,7 +94,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         self._messages = {f.name: f.message for f in self.spec.faults}
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
-        self.tally = RepTally(self.spec, self.exclude_margin)
+        self.tally = RepTally(self.spec, self.exclude_margin, self.fault_delay)
         self.timeline = Timeline()
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
         self._opening: list[tuple[float, np.ndarray, dict[str, float]]] = []  # the set's first frames
