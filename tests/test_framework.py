@@ -217,3 +217,37 @@ def test_interval_log_split_closes_and_never_merges_across():
         log.update(i * 0.1, "a", edges={"a": 0.2})  # an edge dated back before the split
     log.close()
     assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]
+
+
+def test_restart_set_drops_the_rep_in_progress_and_begins_a_new_set():
+    a = Lean()
+    restarted_at = None
+    for p in lean_stream([(3, 1.5, 1), (7, 2.0, -1), (12, 1.5, 1)], duration=16.0):
+        a.update(p)
+        if restarted_at is None and p.t >= 8.0:  # mid-hold of the second move
+            assert a.rep_in_progress
+            a.restart_set()
+            restarted_at = p.t
+            assert not a.rep_in_progress
+    report = a.report()
+    assert [(r.side, r.set_index) for r in report.reps] == [("left", 0), ("left", 1)]
+    assert len(report.sets) == 2
+    assert report.sets[1].start > restarted_at  # the next frame begins the new set
+    assert report.reps[1].start > report.sets[1].start
+
+
+def test_restart_set_decides_a_rep_still_waiting_out_its_margin():
+    class Waits(Lean):
+        spec = ExerciseSpec("waits", "Waits", Prescription(2, 0.0), faults=(
+            FaultSpec("other", "another movement", EXCLUDES),), sides=SIDES)
+        exclude_margin = 3.0
+
+    a = Waits()
+    counts = []
+    for p in lean_stream([(3, 1.5, 1)], duration=8.0):
+        fb = a.update(p)
+        if abs(p.t - 5.5) < 1e-6:  # the rep has ended but waits 3 s before it is counted
+            assert fb.count == 0
+            a.restart_set()
+        counts.append(fb.count)
+    assert counts[-1] == 1 and len(a.report().reps) == 1
