@@ -127,6 +127,8 @@ class Report:
     analyzer refused to judge and why; `sets` the sets it split the session into.
     """
 
+    section: ClassVar[str] = "exercise"  # where the JSON report writes it
+
     exercise: str
     prescription: Prescription
     reps: list[Rep] = field(default_factory=list)
