@@ -98,13 +98,15 @@ def _finish(
 
 
 def _sinks_for(paths: dict[str, Path], *, size: tuple[int, int], fps: float | None,
-               write_video: bool, recording_meta: dict | None) -> tuple[list, dict[str, Path]]:
+               write_video: bool, recording_meta: dict | None,
+               preset: str | None = None) -> tuple[list, dict[str, Path]]:
     from formcheck.sinks import CsvSink, VideoSink
 
     sinks: list = [CsvSink(paths["csv"])]
     outputs = {"frames_csv": paths["csv"]}
     if write_video:
-        sinks.append(VideoSink(paths["video"], width=size[0], height=size[1], fps_hint=fps or 30.0))
+        extra = {} if preset is None else {"preset": preset}
+        sinks.append(VideoSink(paths["video"], width=size[0], height=size[1], fps_hint=fps or 30.0, **extra))
         outputs["video"] = paths["video"]
     if recording_meta is not None:
         from formcheck.recording import RecordingWriter
@@ -228,8 +230,10 @@ def run_live(
         paths = output_paths(out_dir, stem)
         with PoseEstimator(model) as estimator:
             meta = _recording_meta(info, None, estimator.info(), mediapipe_version())
+            # x264's fastest preset: the encoder shares the two cores with the pose model, live
+            # (larger files, the same frames)
             sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
-                                        write_video=True, recording_meta=meta)
+                                        write_video=True, recording_meta=meta, preset="ultrafast")
             if record is not None:
                 sinks.append(RawVideoSink(record, width=info.width, height=info.height,
                                           fps_hint=info.fps or 30.0))

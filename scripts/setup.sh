@@ -2,7 +2,8 @@
 # Set up formcheck in ./.venv on a fresh machine with Python 3.11.
 #   scripts/setup.sh          the tool (mediapipe, numpy, PyAV; models are in models/)
 #   scripts/setup.sh --test   the tool + test tools + the `synth` renderer (torch CPU, anny,
-#                             pyrender) and the OSMesa library it renders with (Debian package)
+#                             pyrender) and the OSMesa library it renders with (Debian package);
+#                             Xvfb (the live window's test) and espeak-ng (the live voice)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,12 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "setup: installing libosmesa6 (software OpenGL for the renderer)"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libosmesa6 >/dev/null
+  fi
+  if ! command -v Xvfb >/dev/null || ! command -v espeak-ng >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+    echo "setup: installing xvfb and espeak-ng (the live window's test, the live voice)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq xvfb espeak-ng >/dev/null
   fi
 fi
 

@@ -63,12 +63,14 @@ def test_each_cannot_judge_reason_becomes_one_instruction_in_the_exercise_postur
 
 def test_guide_shows_the_first_instruction_at_once_and_ignores_a_flicker():
     g = Guide(settle=0.4)
-    assert g.update(0.0, "A") == "A"
-    assert g.update(0.1, "B") == "A"  # B for a frame...
-    assert g.update(0.2, "A") == "A"  # ...was a flicker
-    assert g.update(0.3, "B") == "A"
-    assert g.update(0.6, "B") == "A"
-    assert g.update(0.75, "B") == "B"  # lasted 0.4 s
+    frames = [i / 30 for i in range(60)]
+    shown = [g.update(t, "A" if t < 0.5 or abs(t - 0.8) < 0.01 else "B") for t in frames]
+    assert shown[0] == "A"
+    assert set(shown[:21]) == {"A"}  # B, asked for from 0.5 s, must hold most of 0.4 s first...
+    assert set(shown[24:]) == {"B"}  # ...and a one-frame return of A (0.8 s) does not undo it
+    g = Guide(settle=0.4)
+    flicker = [g.update(t, "B" if i % 5 == 2 else "A") for i, t in enumerate(frames)]
+    assert set(flicker) == {"A"}
 
 
 # --- one exercise ---------------------------------------------------------------------------------

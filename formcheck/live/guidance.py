@@ -10,6 +10,8 @@ changes so the screen and the voice do not flicker between two.
 
 from __future__ import annotations
 
+from collections import Counter, deque
+
 from formcheck.analyzers.reasons import (
     BELOW_NOISE, BODY_NOT_VISIBLE, NO_PERSON, NOT_LYING, NOT_PRONE, NOT_SUPINE, WRONG_VIEW,
 )
@@ -55,29 +57,36 @@ def instruction(reason: str | None, posture: str, state: str = "") -> str | None
 
 
 class Guide:
-    """The instruction on screen, changed only once a new one has lasted `settle` seconds.
+    """The instruction on screen: the first at once, then another only once it has been asked
+    for in most (`share`) of the frames of the last `settle` seconds.
 
-    A reason that flickers for a frame or two (a landmark dipping below its visibility) would
-    otherwise flash a different instruction and start the voice on it.
+    A reason that flickers for a frame or two (a landmark dipping below its visibility, the
+    detector losing a cut-off body for a frame) would otherwise flash another instruction, or
+    keep the old one up for ever, and start the voice on it.
     """
 
-    def __init__(self, settle: float = 0.4) -> None:
-        self.settle = settle
+    def __init__(self, settle: float = 0.4, share: float = 0.6) -> None:
+        self.settle, self.share = settle, share
         self.shown: str | None = None
-        self._candidate: tuple[str | None, float] | None = None
+        self._recent: deque[tuple[float, str | None]] = deque()
 
     def reset(self) -> None:
         self.shown = None
-        self._candidate = None
+        self._recent.clear()
 
     def update(self, t: float, wanted: str | None) -> str | None:
         """Feed the instruction this frame asks for; the one to show."""
-        if wanted == self.shown:
-            self._candidate = None
-        elif self.shown is None and wanted is not None and self._candidate is None:
-            self.shown = wanted  # the first instruction is shown at once
-        elif self._candidate is None or self._candidate[0] != wanted:
-            self._candidate = (wanted, t)
-        elif t - self._candidate[1] >= self.settle:
-            self.shown, self._candidate = wanted, None
+        recent = self._recent
+        recent.append((t, wanted))
+        while len(recent) > 1 and recent[1][0] <= t - self.settle:
+            recent.popleft()  # keep one frame at or before the window's start
+        if self.shown is None:
+            self.shown = wanted
+            return wanted
+        if recent[0][0] > t - self.settle:
+            return self.shown  # not seen long enough yet
+        counts = Counter(w for _, w in recent)
+        best, n = counts.most_common(1)[0]
+        if best != self.shown and n >= self.share * len(recent):
+            self.shown = best
         return self.shown

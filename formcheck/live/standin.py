@@ -61,11 +61,13 @@ class StandInCapture:
         self.delivered = 0
         self.skipped = 0  # frames the camera "captured" while nobody was reading
         self.finished = False
+        self.playing = 0  # the index of the scene being played
         self._open = True
 
     def _play(self) -> Iterator[np.ndarray]:
         while True:
-            for scene in self.scenes:
+            for i, scene in enumerate(self.scenes):
+                self.playing = i
                 yield from self._scene(scene)
             if not self.repeat:
                 return

@@ -30,7 +30,8 @@ class Window:
 
         self.title = title
         try:
-            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+            # resizable, keeping the picture's shape, without the Qt toolbar (nothing to click on the mat)
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
             raise UserError(f"cannot open a window ({getattr(exc, 'msg', str(exc)).strip()}); use --no-window") from None
         self._sized = False
