@@ -63,6 +63,7 @@ def _list_cameras() -> int:
 
 
 def _coach(args: argparse.Namespace):  # noqa: ANN202 (formcheck.live.LiveCoach | None)
+    from formcheck.analyzers import title_of
     from formcheck.live import exercise_coach, missing_analyzers, routine_coach, routine_of
 
     if not args.routine:
@@ -74,7 +75,7 @@ def _coach(args: argparse.Namespace):  # noqa: ANN202 (formcheck.live.LiveCoach 
         raise UserError(f"--rest must be a number of seconds >= 0, got {args.rest!r}")
     routine = routine_of(args.routine)
     for name in missing_analyzers(routine):
-        print(f"formcheck: {name.replace('_', ' ')} has no analyzer in this version: the {routine.name} "
+        print(f"formcheck: {title_of(name).lower()} has no analyzer in this version: the {routine.name} "
               "routine goes on without it", file=sys.stderr)
     try:
         return routine_coach(routine, rest=args.rest)

@@ -75,7 +75,7 @@ class EspeakSpeaker:
             raise RuntimeError(f"espeak-ng exited with {done.returncode}" + (f": {detail[-1]}" if detail else ""))
         problems = [line for line in detail if "error" in line.lower() or "can't" in line.lower()]
         if problems:
-            raise NoSoundOutput(f"espeak-ng cannot play: {problems[-1]}")
+            raise NoSoundOutput(f"espeak-ng cannot play (no sound device?): {problems[-1]}")
 
 
 def find_speaker() -> Speaker | None:
