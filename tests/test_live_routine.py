@@ -17,6 +17,7 @@ from formcheck.analyzers import ANALYZERS, make_prescription
 from formcheck.live import routine_coach, routine_of
 from formcheck.live.standin import Scene, StandInCapture
 from formcheck.pipeline import run_live
+from test_live_session import ListeningSpeaker
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE = {"pelvic_tilt": "pelvic_tilt_side", "trunk_rotation": "trunk_rotation_side", "press_up": "press_up_side"}
@@ -48,16 +49,6 @@ class Watcher:
         return None
 
 
-class Listener:
-    name = "listener"
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def say(self, text: str) -> None:
-        self.lines.append(text)
-
-
 @pytest.fixture(scope="module")
 def routine_run(tmp_path_factory):
     played = [e for e in ROUTINE.exercises if e in ANALYZERS]
@@ -67,7 +58,7 @@ def routine_run(tmp_path_factory):
     scenes.append(Scene(None, 20.0))  # nobody on the mat: the routine should be over by now
     camera = StandInCapture(scenes)
     coach = routine_coach(ROUTINE, rest=REST, prescriptions={e: prescription_for(e) for e in played})
-    speaker = Listener()
+    speaker = ListeningSpeaker()
     out = tmp_path_factory.mktemp("routine")
     outcome = run_live("0", out, model="lite", coach=coach, display=Watcher(), speaker=speaker,
                        capture_factory=lambda _: camera)
