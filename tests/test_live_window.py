@@ -25,21 +25,32 @@ SCREEN = (1280, 800)
 
 @pytest.fixture
 def xvfb():
-    """A virtual X display (Debian's Xvfb) for the duration of the test."""
+    """A virtual X display (Debian's Xvfb) for the duration of the test. Xvfb picks a free display
+    number itself and writes it once it accepts connections (-displayfd): a number chosen here
+    could be one another test's server has just left, or be taken meanwhile."""
+    import select
+
     exe = shutil.which("Xvfb")
     if exe is None:
         pytest.skip("Xvfb not installed (scripts/setup.sh --test installs it)")
-    n = next(n for n in range(91, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-             and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen([exe, f":{n}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Xvfb :{n} did not start")
-        time.sleep(0.05)
-    yield f":{n}"
+    read, write = os.pipe()
+    proc = subprocess.Popen([exe, "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+                             "-nolisten", "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    os.close(write)
+    number = b""
+    deadline = time.monotonic() + 15
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        if select.select([read], [], [], 0.5)[0]:
+            chunk = os.read(read, 16)
+            if not chunk:
+                break
+            number += chunk
+    os.close(read)
+    if not number.strip():
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    yield f":{number.decode().strip()}"
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -97,7 +108,8 @@ def test_the_real_window_shows_the_live_screen_and_ctrl_c_keeps_the_outputs(xvfb
         out, err = proc.communicate(timeout=60)
     if shot is not None:
         np.save(tmp_path / "last.npy", shot)
-    assert box is not None and box[2] - box[0] >= 900, f"no window appeared ({box}): {err.decode()[-2000:]}"
+    assert box is not None and box[2] - box[0] >= 900, (
+        f"no window appeared ({box}; exit {proc.returncode}): {out.decode()[-500:]} {err.decode()[-2000:]}")
     import cv2
 
     cv2.imwrite(str(tmp_path / "window.png"), shot)

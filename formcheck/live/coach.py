@@ -14,7 +14,8 @@ same session.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from formcheck.analyzers.base import Analyzer, Feedback, Prescription, Report
 from formcheck.analyzers.framework import ExerciseAnalyzer
@@ -26,6 +27,9 @@ from formcheck.live.state import (
     LiveFeedback, Say,
 )
 from formcheck.live.voice import number_word
+
+if TYPE_CHECKING:
+    from formcheck.session import Account
 
 PAUSE, RESTART, NEXT = "pause", "restart", "next"
 COMMANDS = (PAUSE, RESTART, NEXT)
@@ -93,7 +97,7 @@ class LiveCoach(Analyzer):
     name = "live"
 
     def __init__(self, steps: list[Step], *, routine: str | None = None, rest: float = 30.0,
-                 linger: float = 4.0, account: Any = None) -> None:
+                 linger: float = 4.0, account: Callable[[LiveCoach], Account] | None = None) -> None:
         active = [s for s in steps if s.analyzer is not None]
         if not active:
             raise ValueError("no exercise of the session has an analyzer")
@@ -155,18 +159,16 @@ class LiveCoach(Analyzer):
         return fb
 
     def finish(self) -> None:
-        if self._t is None:
-            return
         for step in self.steps:
             if step.status == ACTIVE:
-                self._end(step, ENDED_EARLY, self._t)
+                self._end(step, ENDED_EARLY, self._t or 0.0)
             elif step.status == WAITING:
                 step.status = NOT_REACHED
 
-    def report(self) -> Any:
+    def report(self) -> Report | Account:
         """The exercise's report (one exercise), or the routine's account of every step."""
         self.finish()
-        if self.routine is None:
+        if self.routine is None or self._account is None:
             report = self.current.report()
             assert report is not None
             return report
@@ -183,15 +185,18 @@ class LiveCoach(Analyzer):
             step.base = (fb.count, fb.good, dict(fb.by_side) if fb.by_side else None)
         fb = self._of_set(step, fb)
         reason = fb.cannot_judge
-        fixing = reason is not None or fb.state == "calibrating"
-        if fixing and not fb.faults:
-            shown = step.guide.update(t, instruction(reason, step.spec.posture, fb.state))
-            words = shown or ""
+        judged = reason is None and fb.state != "calibrating"
+        if not judged:
+            words = step.guide.update(t, instruction(reason, step.spec.posture, fb.state)) or ""
             if step.counting_from is None and (not step.guidance or step.guidance[-1]["instruction"] != words):
                 step.guidance.append({"t": round(t, 3), "instruction": words})
-            phase = GETTING_READY if step.counting_from is None else PAUSED
-            text = words if phase == GETTING_READY else f"Paused: {words}"
-            self._say_cue(step, words)
+            if fb.faults:  # a fault seen even where the exercise cannot be judged (a bridge)
+                phase, text = (FAULT if step.counting_from is not None else GETTING_READY), fb.cue
+            elif step.counting_from is None:
+                phase, text = GETTING_READY, words
+            else:
+                phase, text = PAUSED, f"Paused: {words}"
+            self._say_cue(step, fb.cue if fb.faults else words)
         else:
             step.guide.reset()
             if step.counting_from is None:
