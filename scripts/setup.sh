@@ -3,7 +3,8 @@
 #   scripts/setup.sh          the tool (mediapipe, numpy, PyAV, matplotlib; models are in models/)
 #   scripts/setup.sh --test   the tool + test tools + the `synth` renderer (torch CPU, anny,
 #                             pyrender) and the OSMesa library it renders with (Debian package),
-#                             and Debian's chromium, which the report tests open pages in
+#                             Debian's chromium, which the report tests open pages in, Xvfb
+#                             (the live window's test) and espeak-ng (the live voice)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,12 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "setup: installing chromium (the headless browser the report tests open pages in)"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
+  if ! command -v Xvfb >/dev/null || ! command -v espeak-ng >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+    echo "setup: installing xvfb and espeak-ng (the live window's test, the live voice)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq xvfb espeak-ng >/dev/null
   fi
 fi
 

@@ -107,6 +107,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         self._finished = False
         self._last_rep_note: tuple[float, Rep] | None = None
         self._feedback: Feedback | None = None
+        self._restart = False  # restart_set() asked for a new set at the next frame with a person
         self.on_recalibrate()
         self.on_new_set()
 
@@ -169,6 +170,15 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     def abandon_rep(self) -> None:
         """The movement in progress was not a repetition of this exercise: drop it."""
         self.cycle.cut()
+
+    def restart_set(self) -> None:
+        """Start a new set on demand (a user restarting it): the rep in progress is dropped, never
+        counted; reps waiting out the exclude margin are decided now, so the count is final for
+        the old set; the next frame with a person begins the new set, its neutral learned again.
+        The old set's reps stay in the report."""
+        self.cycle.cut()
+        self._confirm_pending(self._last_t or 0.0, final=True)
+        self._restart = True
 
     def neutral_value(self, key: str) -> float:
         """The learned neutral of one feature (scored or still); NaN before it is learned."""
@@ -235,6 +245,9 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         if pose.landmarks is None:
             reason = NO_PERSON
         else:
+            if change is None and self._restart:
+                change = SetChange(t, "restarted")
+            self._restart = False
             if change is not None:
                 self._begin_set(change.start)
             reason = self.judge(pose)

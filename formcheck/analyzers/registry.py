@@ -26,6 +26,8 @@ NOTES = "notes"  # reported with its times; the rep is judged as if it were not 
 EFFECTS = (VOIDS, EXCLUDES, NOTES)
 
 SIDES = ("left", "right")  # the person's own
+# How the person lies for an exercise: on the back (supine) or face down (prone).
+POSTURES = ("supine", "prone")
 # Where the camera is, as `formcheck synth --camera` places it and the labels name it: at floor
 # level looking at the person's side, raised at the side, high at the feet end, or oblique.
 VIEWS = ("side", "side-raised", "oblique", "feet-high")
@@ -67,7 +69,8 @@ class ExerciseSpec:
     side-raised, feet-high, oblique); `label_events` is where a label file lists its events
     (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side;
     `range_of_motion` is the measured value the report shows as each rep's range of motion
-    (None: the rep's peak score, in full reps).
+    (None: the rep's peak score, in full reps); `posture` is how the person lies (`POSTURES`),
+    which the live set-up guidance asks for.
     """
 
     name: str
@@ -78,6 +81,11 @@ class ExerciseSpec:
     views: tuple[str, ...] = ()
     label_events: str = ""
     range_of_motion: Measure | None = None
+    posture: str = ""
+
+    def __post_init__(self) -> None:
+        if self.posture and self.posture not in POSTURES:
+            raise ValueError(f"exercise {self.name}: posture must be one of {POSTURES}, got {self.posture!r}")
 
     @property
     def cli_name(self) -> str:
@@ -115,6 +123,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
             ),
             views=("side", "side-raised"),
             label_events="holds",
+            posture="supine",
         ),
         ExerciseSpec(
             name="trunk_rotation",
@@ -123,6 +132,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
             sides=SIDES,
             views=("side", "side-raised", "feet-high"),
             label_events="excursions",
+            posture="supine",
         ),
         ExerciseSpec(
             name="press_up",
@@ -131,6 +141,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
             faults=(FaultSpec(HIPS_OFF_FLOOR, "hips off the floor", VOIDS),),
             views=("side", "side-raised"),
             label_events="reps",
+            posture="prone",
         ),
     )
 }
