@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck.analyzers.pelvic_tilt import FULL_TILT, PelvicTiltAnalyzer, tilt_features
-from formcheck.analyzers.reps import RepInProgress
+from formcheck.analyzers import neutral_scoring
+from formcheck.analyzers.reps import RepCycle, RepInProgress
 from formcheck.landmarks import PoseFrame
 
 from .ramps import fit_hold
@@ -86,6 +87,44 @@ def timing_fn(kind: str, clip: Clip) -> Callable[["VariantTilt", int], float]:
             "combined": combined}[kind]
 
 
+class TimedCycle(RepCycle):
+    """main's RepCycle, its timing samples and hold estimator those of `owner` (a VariantTilt)."""
+
+    def __init__(self, owner: "VariantTilt", **params: float) -> None:
+        super().__init__(**params)
+        self.owner = owner
+
+    def update(self, t: float, score: float, side: str | None, values: dict[str, float],
+               timing: float | None = None) -> RepInProgress | None:
+        an = self.owner
+        i = an.clip.index(t)
+        an.follow_rest(t, score, i)
+        if an.swap and an.timing is not None and not math.isnan(score):
+            alt = an.timing(an, i)
+            timing = alt if math.isfinite(alt) else math.nan
+        return super().update(t, score, side, values, timing)
+
+    def hold_of(self, rep: RepInProgress) -> tuple[float, float, float] | None:
+        got = super().hold_of(rep)
+        an = self.owner
+        if got is None or an.estimator == "crossings":
+            return got
+        samples = list(rep.samples)
+        if an.estimator == "fit+1s" and rep.end is not None and an.timing is not None:
+            i = an.clip.index(samples[-1][0]) + 1
+            while i < len(an.clip.t) and an.clip.t[i] <= rep.end + LOOKAHEAD:
+                samples.append((float(an.clip.t[i]), an.timing(an, i)))
+                i += 1
+        ts = np.array([s[0] for s in samples])
+        ys = np.array([s[1] for s in samples], dtype=float)
+        fit = fit_hold(ts, ys, (got[0], got[1]))
+        if fit is None:
+            return got
+        start = max(fit[0], rep.start)
+        end = max(start, fit[1] if rep.end is None else min(fit[1], rep.end))
+        return start, end, end - start
+
+
 class VariantTilt(PelvicTiltAnalyzer):
     """PelvicTiltAnalyzer whose holds are timed on `signal` with `estimator` ("crossings":
     main's; "fit": cosine least squares on the rep's samples; "fit+1s": with LOOKAHEAD s more)."""
@@ -93,46 +132,22 @@ class VariantTilt(PelvicTiltAnalyzer):
     def __init__(self, clip: Clip, signal: str, estimator: str) -> None:
         super().__init__()
         self.clip, self.estimator = clip, estimator
-        self.timing = timing_fn(signal, clip) if signal != "filtered" or estimator == "fit+1s" else None
+        self.swap = signal != "filtered"
+        self.timing = timing_fn(signal, clip) if self.swap or estimator == "fit+1s" else None
         self.side: str | None = None
         self._rest: deque[tuple[float, float]] = deque()
         self.mask_rest: float | None = None
         self.mask = clip.masks.get("mask/frame" if signal == "combined" else signal)
-        cycle = self.cycle
-        update, hold_of = cycle.update, cycle.hold_of
-        swap = signal != "filtered"
+        self.cycle = TimedCycle(self, **self.cycle_params)
 
-        def timed_update(t: float, score: float, side: str | None, values: dict[str, float],
-                         timing: float | None = None) -> RepInProgress | None:
-            i = self.clip.index(t)
-            self._follow_rest(t, score, i)
-            if swap and self.timing is not None and not math.isnan(score):
-                alt = self.timing(self, i)
-                timing = alt if math.isfinite(alt) else math.nan
-            return update(t, score, side, values, timing)
-
-        def timed_hold(rep: RepInProgress) -> tuple[float, float, float] | None:
-            got = hold_of(rep)
-            if got is None or self.estimator == "crossings":
-                return got
-            samples = list(rep.samples)
-            if self.estimator == "fit+1s" and rep.end is not None and self.timing is not None:
-                last = samples[-1][0]
-                i = self.clip.index(last) + 1
-                while i < len(self.clip.t) and self.clip.t[i] <= rep.end + LOOKAHEAD:
-                    samples.append((float(self.clip.t[i]), self.timing(self, i)))
-                    i += 1
-            ts = np.array([s[0] for s in samples])
-            ys = np.array([s[1] for s in samples], dtype=float)
-            fit = fit_hold(ts, ys, (got[0], got[1]))
-            if fit is None:
-                return got
-            start = max(fit[0], rep.start)
-            end = max(start, fit[1] if rep.end is None else min(fit[1], rep.end))
-            return start, end, end - start
-
-        cycle.update = timed_update  # type: ignore[method-assign]
-        cycle.hold_of = timed_hold  # type: ignore[method-assign]
+    def _reread_opening(self) -> None:
+        # main re-reads a set that opened mid-hold with a RepCycle of its own: make it ours.
+        saved = neutral_scoring.RepCycle
+        neutral_scoring.RepCycle = lambda **params: TimedCycle(self, **params)  # type: ignore[assignment]
+        try:
+            super()._reread_opening()
+        finally:
+            neutral_scoring.RepCycle = saved  # type: ignore[misc]
 
     def measure(self, pose: PoseFrame):  # type: ignore[override]
         got = super().measure(pose)
@@ -140,7 +155,7 @@ class VariantTilt(PelvicTiltAnalyzer):
             self.side = self.facing_side(pose)  # fixed once the neutral is taken: no new vote
         return got
 
-    def _follow_rest(self, t: float, score: float, i: int) -> None:
+    def follow_rest(self, t: float, score: float, i: int) -> None:
         """The mask contrast's rest level: its median over the last 2 s judged at rest."""
         m = self.mask
         if m is None or math.isnan(score) or self.rep_in_progress or score > 0.2 or not math.isfinite(m[i]):
