@@ -132,6 +132,8 @@ class Report:
     the analyzer's signal, a few samples a second, for the report's plot (None: not kept).
     """
 
+    section: ClassVar[str] = "exercise"  # where the JSON report writes it
+
     exercise: str
     prescription: Prescription
     reps: list[Rep] = field(default_factory=list)

@@ -51,7 +51,8 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     - `gap`: seconds without a judgeable frame after which the rep in progress is cut and the
       neutral learned again (a hold never spans a gap);
     - `exclude_margin`: seconds around an excluding fault that also exclude a rep (reps are
-      counted that many seconds after they end, so the live count never goes down);
+      counted that many seconds, plus the `fault_delay` a fault takes to be confirmed, after
+      they end, so the live count never goes down);
     - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
       a rep cut by the end of a set or of the video (never seen released: counted, its hold
       marked "at least", `Rep.cut`);
@@ -64,6 +65,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
     gap: ClassVar[float] = 1.0
     exclude_margin: ClassVar[float] = 0.0
+    fault_delay: ClassVar[float] = 0.5  # a fault is known this long after it began (its dwell)
     cut_rep_min_hold: ClassVar[float] = 0.3
     min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
@@ -92,7 +94,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         self._messages = {f.name: f.message for f in self.spec.faults}
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
-        self.tally = RepTally(self.spec, self.exclude_margin)
+        self.tally = RepTally(self.spec, self.exclude_margin, self.fault_delay)
         self.timeline = Timeline()
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
         self._opening: list[tuple[float, np.ndarray, dict[str, float]]] = []  # the set's first frames
@@ -105,6 +107,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         self._finished = False
         self._last_rep_note: tuple[float, Rep] | None = None
         self._feedback: Feedback | None = None
+        self._restart = False  # restart_set() asked for a new set at the next frame with a person
         self.on_recalibrate()
         self.on_new_set()
 
@@ -167,6 +170,15 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     def abandon_rep(self) -> None:
         """The movement in progress was not a repetition of this exercise: drop it."""
         self.cycle.cut()
+
+    def restart_set(self) -> None:
+        """Start a new set on demand (a user restarting it): the rep in progress is dropped, never
+        counted; reps waiting out the exclude margin are decided now, so the count is final for
+        the old set; the next frame with a person begins the new set, its neutral learned again.
+        The old set's reps stay in the report."""
+        self.cycle.cut()
+        self._confirm_pending(self._last_t or 0.0, final=True)
+        self._restart = True
 
     def neutral_value(self, key: str) -> float:
         """The learned neutral of one feature (scored or still); NaN before it is learned."""
@@ -233,6 +245,9 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         if pose.landmarks is None:
             reason = NO_PERSON
         else:
+            if change is None and self._restart:
+                change = SetChange(t, "restarted")
+            self._restart = False
             if change is not None:
                 self._begin_set(change.start)
             reason = self.judge(pose)

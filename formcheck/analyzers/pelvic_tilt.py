@@ -166,12 +166,19 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return BODY_NOT_VISIBLE
         t = pose.t
         values = {k: round(f[k], 4) for k in REPORTED}
+        edges: dict[str, float] = {}
+        # The knees left the start position over the feet (lowered to a side, lifted): another
+        # movement (a trunk rotation), whose first degrees swing the thigh angle and the hip like
+        # a tilt. A fault that excludes any tilt near it, on every frame while they are away.
+        knees_away = self._knees_gone(t, f)
+        if knees_away and KNEES_OFF not in self._knee_fault_on:
+            edges[KNEES_OFF] = self._knees_since  # type: ignore[assignment]
+            self._knee_fault_on = frozenset({KNEES_OFF})
         if (f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG
                 or f["knee_n"] < self.KNEES_DOWN_BELOW):
             self.relearn_neutral()
-            # (knees that left the start position are still away: their fault goes on)
-            return Reading(values=values, faults=self._knee_fault_on, cannot_judge=NOT_HOOK_LYING)
-        edges: dict[str, float] = {}
+            return Reading(values=values, faults=self._knee_fault_on, fault_edges=edges,
+                           cannot_judge=NOT_HOOK_LYING)
         # A bridge lifts the hips with the knees up over the feet; knees lowered to a side (a
         # lower trunk rotation) rotate the pelvis and raise the hip landmark without the hips
         # leaving the floor: never a bridge.
@@ -179,7 +186,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             edges[HIPS_OFF_FLOOR] = self.bridge.since if self.bridge.since is not None else t
             if not self.bridge.active:
                 self.relearn_neutral()  # after a bridge, find the neutral position again
-        faults = frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()
+        faults = (frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()) | self._knee_fault_on
         # A bridge is visible from an oblique view too; a tilt needs a side view of a supine body.
         if side_view_ratio(pose) > self.SIDE_VIEW_MAX:
             return Reading(faults=faults, fault_edges=edges, values=values, cannot_judge=WRONG_VIEW)
@@ -188,21 +195,14 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         features = {k: f[k] for k in (*FULL_TILT, *KNEE_KEYS)}
         reading = Reading(features=features, faults=faults, fault_edges=edges, values=values,
                           learn=not self.bridge.active)
-        if self._knees_gone(t, f):
-            # The knees left the start position over the feet (dropped to a side, lifted):
-            # another movement (a trunk rotation), whose first degrees swing the thigh angle and
-            # the hip like a tilt. A fault that excludes any tilt it touches; the neutral is
-            # learned again.
-            if KNEES_OFF not in self._knee_fault_on:
-                edges[KNEES_OFF] = self._knees_since  # type: ignore[assignment]
-                self._knee_fault_on = frozenset({KNEES_OFF})
+        if knees_away:  # the neutral is learned again once they are back
             self.relearn_neutral()
             self.abandon_rep()
-            reading.faults = faults | self._knee_fault_on
             reading.cannot_judge = KNEES_MOVING
             return reading
-        if self._knee_fault_on:
+        if self._knee_fault_on:  # the knees are back: the fault ends here
             edges[KNEES_OFF] = t
+            reading.faults = reading.faults - self._knee_fault_on
             self._knee_fault_on = frozenset()
         if self.neutral_ready and self._arms_moved(t, f):
             # A hand over the hip or a raised arm shifts the hip landmark and the shoulder: the
