@@ -130,17 +130,26 @@ def analyze_file(
     write_video: bool = True,
     save_landmarks: bool = False,
     show_progress: bool | None = None,
+    stem: str | None = None,
+    on_frames: Callable[[int, int | None], None] | None = None,
 ) -> Outcome:
-    """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`."""
+    """Run pose (+ analyzer) over a video file and write its outputs into `out_dir`.
+
+    Three threads share the work: the file is decoded ahead of the model (`ReadAhead`), the
+    model and the analyzer run here, drawing and encoding behind them (`Session(background=
+    True)`). Outputs are named after `stem` (default: the video's). `on_frames(done, total)` is
+    told the frames done after each one and the file's frame count (a batch's progress); raising
+    KeyboardInterrupt from it stops the run as Ctrl-C does (outputs kept, marked partial).
+    """
     from formcheck.files import file_sha256
     from formcheck.pose import PoseEstimator, mediapipe_version
     from formcheck.sinks import output_paths
-    from formcheck.sources import VideoFile
+    from formcheck.sources import ReadAhead, VideoFile
 
-    with VideoFile(video) as source:
+    with ReadAhead(VideoFile(video)) as source:
         info = source.info
         sha = file_sha256(Path(video).resolve())
-        paths = output_paths(out_dir, Path(video).stem)
+        paths = output_paths(out_dir, stem or Path(video).stem)
         with PoseEstimator(model) as estimator:
             meta = _recording_meta(info, sha, estimator.info(), mediapipe_version()) if save_landmarks else None
             sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
@@ -151,6 +160,8 @@ def analyze_file(
 
             def tick(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
                 progress.update(session.result.frames)
+                if on_frames is not None:
+                    on_frames(session.result.frames, info.frame_count)
                 return True
 
             try:

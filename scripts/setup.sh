@@ -4,7 +4,8 @@
 #   scripts/setup.sh --test   the tool + test tools + the `synth` renderer (torch CPU, anny,
 #                             pyrender) and the OSMesa library it renders with (Debian package),
 #                             Debian's chromium, which the report tests open pages in, Xvfb
-#                             (the live window's test) and espeak-ng (the live voice)
+#                             (the live window's test) and espeak-ng (the live voice), and the
+#                             `cluster` extra (Ray), which the batch tests start locally
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ need() {  # need CHECK-COMMAND PACKAGE... -- WHAT FOR
 
 extras=""
 if [[ "${1:-}" == "--test" ]]; then
-  extras="[test,synth]"
+  extras="[test,synth,cluster]"
   need "ldconfig -p | grep -q libOSMesa" libosmesa6 -- "software OpenGL for the renderer"
   need "test -x /usr/bin/chromium" chromium -- "the browser the report tests open pages in"
   need "command -v Xvfb" xvfb -- "the live window's test"

@@ -14,13 +14,14 @@ from formcheck.analyzers.registry import (
     canonical_name,
     get_analyzer,
     make_prescription,
+    new_analyzer,
     register,
     spec_of,
     title_of,
 )
 
 __all__ = ["ANALYZERS", "EXERCISES", "KNOWN_EXERCISES", "canonical_name", "get_analyzer",
-           "make_prescription", "register", "spec_of", "title_of"]
+           "make_prescription", "new_analyzer", "register", "spec_of", "title_of"]
 
 # Importing an exercise module registers its analyzer.
 from formcheck.analyzers import pelvic_tilt  # noqa: E402,F401

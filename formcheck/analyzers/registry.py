@@ -222,3 +222,11 @@ def make_prescription(
         if hold_max is not None and hold_max < new_hold:
             hold_max = new_hold
     return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side)
+
+
+def new_analyzer(exercise: str, reps: int | None = None, hold: float | None = None) -> Analyzer:
+    """A fresh analyzer for `exercise` judged against its prescription with `reps`/`hold`
+    changed (as `make_prescription`); ValueError with a one-line message otherwise. The CLI
+    and a batch worker, which gets the exercise's name, not an analyzer, build it the same way."""
+    cls = get_analyzer(exercise)
+    return cls(make_prescription(cls, reps=reps, hold=hold))

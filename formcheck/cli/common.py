@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formcheck.analyzers import get_analyzer, make_prescription
+from formcheck.analyzers import new_analyzer
 from formcheck.analyzers.base import Analyzer
 from formcheck.analyzers.registry import cli_names
 from formcheck.errors import UserError
@@ -49,14 +49,9 @@ def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
             raise UserError("--reps and --hold need --exercise")
         return None
     try:
-        cls = get_analyzer(args.exercise)
+        return new_analyzer(args.exercise, reps=args.reps, hold=args.hold)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    try:
-        prescription = make_prescription(cls, reps=args.reps, hold=args.hold)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    return cls(prescription)
 
 
 def prepare_out_dir(out: str | Path) -> Path:

@@ -1,7 +1,8 @@
 """`formcheck eval [DIR ...]`: the accuracy scorecard on labelled real and rendered clips.
 
-Landmarks come from the pose cache (formcheck.pose_cache): the first run pays the pose pass,
-later runs only re-run the analyzers. Progress and skipped files go to stderr; the tables (or the
+Landmarks come from the pose cache (formcheck.pose_cache): the first run pays the pose passes
+(in parallel, `--jobs`, on the batch runner `formcheck analyze` uses), later runs only re-run the
+analyzers. Progress and skipped files go to stderr; the tables (or the
 Markdown scorecard) to stdout, so `formcheck eval --markdown > SCORECARD.md` regenerates it.
 """
 
@@ -33,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_model_arg(p)
     p.add_argument("--cache-dir", metavar="DIR",
                    help="pose cache folder (default: $FORMCHECK_CACHE_DIR or ~/.cache/formcheck/landmarks)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="pose passes run at once for clips not in the cache (default: one per core available)")
     return p
 
 
@@ -53,7 +56,8 @@ def shown(folder: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from formcheck.evaluate.labels import default_folders, label_files
-    from formcheck.evaluate.scorecard import evaluate
+    from formcheck.batch.run import choose_runner
+    from formcheck.evaluate.scorecard import clips_to_score, evaluate
     from formcheck.evaluate.tables import render
     from formcheck.pose import mediapipe_version
     from formcheck.pose_cache import PoseCache
@@ -79,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
 
     cache = PoseCache(args.cache_dir, model=args.model, log=log)
     cache.model_identity()  # a missing or broken model fails once, here, not once per clip
+    runner = choose_runner(args.jobs, None)
+    if runner.jobs > 1:  # with one job the passes run here, one by one, as they come
+        cache.prefetch(clips_to_score(files), runner)
     card = evaluate(files, cache.landmarks, log=log)
     card.meta.update({"model": args.model, "mediapipe_version": mediapipe_version(),
                       "label_folders": [shown(f) for f in folders]})

@@ -210,6 +210,22 @@ def kind_of(p: Problem) -> str:
     return "rendered" if str(p.file).endswith(".truth.json") else "real"
 
 
+def clips_to_score(label_paths: Iterable[Path], registry: Mapping[str, type[Analyzer]] | None = None) -> list[Path]:
+    """The clips whose landmarks `evaluate` will ask for (a label naming an analyzer in the
+    registry), so their pose passes can run in parallel first. Unreadable labels are left to
+    `evaluate`, which records why."""
+    registry = ANALYZERS if registry is None else registry
+    clips: list[Path] = []
+    for path in label_paths:
+        try:
+            truth = load_label(path)
+        except LabelError:
+            continue
+        if any(a in registry for a in truth.expected):
+            clips.append(truth.clip_path)
+    return clips
+
+
 def evaluate(
     label_paths: Iterable[Path],
     landmarks_for: Callable[[Path], Any],

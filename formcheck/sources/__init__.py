@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from formcheck.sources.ahead import ReadAhead
 from formcheck.sources.base import Source
 from formcheck.sources.files import (
     Orientation,
@@ -39,6 +40,7 @@ from formcheck.sources.live import (
 
 __all__ = [
     "Source",
+    "ReadAhead",
     "Orientation",
     "orientation_from_display_matrix",
     "frame_orientation",
