@@ -217,3 +217,18 @@ def test_interval_log_split_closes_and_never_merges_across():
         log.update(i * 0.1, "a", edges={"a": 0.2})  # an edge dated back before the split
     log.close()
     assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]
+
+
+@pytest.mark.parametrize("share, error", [(0.5, 0.26), (0.8, 0.11)])
+def test_hold_between_slow_ramps_with_a_higher_plateau_share(share, error):
+    """A 1.2 s hold between 2.2 s cosine ramps at 15 fps: at half the peak the ramps' upper halves
+    pull the plateau down and the hold reads long; a clean signal may use a higher share."""
+    cycle = RepCycle(on=0.45, off=0.25, dwell=0.2, reach=0.7, release=0.3, plateau_share=share)
+    done = None
+    for i in range(14 * 15):
+        t = i / 15
+        level = trapezoid(t, 2.0, 1.2, 2.2)
+        done = cycle.update(t, level, None, {"x": 1.0}, 0.08 + 0.92 * level) or done
+    assert cycle.hold_of(done)[2] - 1.2 == pytest.approx(error, abs=0.03)
+    with pytest.raises(ValueError, match="plateau_share"):
+        RepCycle(plateau_share=1.0)
