@@ -232,3 +232,20 @@ def test_hold_between_slow_ramps_with_a_higher_plateau_share(share, error):
     assert cycle.hold_of(done)[2] - 1.2 == pytest.approx(error, abs=0.03)
     with pytest.raises(ValueError, match="plateau_share"):
         RepCycle(plateau_share=1.0)
+
+
+def test_a_rise_right_after_a_release_is_timed_from_its_own_foot():
+    """A short rest between two reps: the second rep's lookback opens on the first's release
+    tail, above a quarter of the plateau, and the timing signal rests a fifth of the way up
+    (the trunk's angle of a body lying flat). Its rise is timed from the lowest point before
+    it, not from the plateau's edge (samples/press_up_hips_lift_side: 2 s read 2.48 s)."""
+    cycle = RepCycle(on=0.45, off=0.25, dwell=0.2, reach=0.7, release=0.3, release_dwell=0.15,
+                     plateau_share=0.8)
+    done = []
+    for i in range(16 * 30):
+        t = i / 30
+        level = trapezoid(t, 2.0, 2.0, 1.3) + trapezoid(t, 7.4, 2.0, 1.3)  # rest 0.8 s
+        r = cycle.update(t, level, None, {"x": 1.0}, 0.2 + 0.8 * level)
+        if r is not None:
+            done.append(cycle.hold_of(r)[2])
+    assert done == pytest.approx([2.0, 2.0], abs=0.12)

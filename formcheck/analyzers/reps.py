@@ -167,10 +167,16 @@ class RepCycle:
         # Each ramp is measured from its own foot (the level before the rise, after the
         # release), not the neutral: MediaPipe often settles a tenth of a rep off it.
         first_quarter = np.flatnonzero(sc[: rise_to + 1] >= 0.25 * plateau)
+        skip = 0
+        if first_quarter.size and first_quarter[0] == 0:
+            # The lookback opens on the previous rep's release (a short rest between reps): this
+            # rise starts from the lowest point before it.
+            skip = int(np.argmin(sc[: rise_to + 1]))
+            first_quarter = np.flatnonzero(sc[skip: rise_to + 1] >= 0.25 * plateau) + skip
         rise_foot = 0.0
-        if first_quarter.size and first_quarter[0] > 0:
-            rise_foot = float(np.median(sc[: first_quarter[0]]))
-        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], rise_foot, plateau, rising=True)
+        if first_quarter.size and first_quarter[0] > skip:
+            rise_foot = float(np.median(sc[skip: first_quarter[0]]))
+        rise = _crossings(ts[skip: rise_to + 1], sc[skip: rise_to + 1], rise_foot, plateau, rising=True)
         foot = float(np.min(sc[fall_from:]))
         fall = _crossings(ts[fall_from:], sc[fall_from:], max(0.0, foot), plateau, rising=False)
         if rise is not None:
