@@ -249,3 +249,27 @@ def test_a_rise_right_after_a_release_is_timed_from_its_own_foot():
         if r is not None:
             done.append(cycle.hold_of(r)[2])
     assert done == pytest.approx([2.0, 2.0], abs=0.12)
+
+
+def test_set_params_tune_what_counts_as_a_camera_cut():
+    """A body turning 20 degrees between two frames and staying so is a camera cut by default;
+    an exercise whose trunk turns fast (set_params) may ask for more."""
+
+    class Turning(Lean):
+        set_params = {"turn_jump": 30.0}
+
+    def turned(t: float) -> object:
+        pts = lying_points()
+        if t >= 3.0:
+            a = np.radians(20.0)
+            rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+            mid = (pts[L.RIGHT_SHOULDER] + pts[L.RIGHT_HIP]) / 2  # turned about the torso's centre
+            pts = {lm: mid + rot @ (p - mid) for lm, p in pts.items()}
+        return to_pose(t, pts)
+
+    frames = [turned(i / 30) for i in range(180)]
+    for cls, sets in ((Lean, 2), (Turning, 1)):
+        a = cls()
+        for f in frames:
+            a.update(f)
+        assert len(a.report().sets) == sets
