@@ -79,7 +79,8 @@ def matrix() -> list[dict]:
             "--reps", "1", "--hold", "3", fault="shoulder-lift")
     # Press-up (seeds from 300 whatever the rows above): side and raised side, slow and fast,
     # three bodies, holds long and short; a short range; hips lifting; push-ups from the toes
-    # and the knees and a plank held (none of them a press-up); one oblique view (not judged).
+    # and the knees and a plank held (none of them a press-up); one oblique view (not judged);
+    # lying face down, still.
     seed = 300
     for camera in ("side", "side-raised"):
         for tempo in ("slow", "fast"):
@@ -104,6 +105,8 @@ def matrix() -> list[dict]:
             "--reps", "2", "--hold", "4", fault="plank")
     seed += 1
     add("press_up_oblique_man", "press-up", "oblique", "normal", "man", seed, "--reps", "2", "--hold", "2")
+    seed += 1  # lying face down, still: nothing to count
+    add("press_up_side_lying_still", "press-up", "side", "normal", "woman", seed, "--reps", "0", "--lead-in", "10")
     return rows
 
 
