@@ -7,8 +7,8 @@ about 0.2 torso lengths above the line through the wrist and the toes, the hip 0
 0.07, the trunk 4 degrees up; a full press-up turns the trunk about the hip to ~50 degrees with
 the arms straight. A hip lift raises the hip 0.3 torso lengths with the knees left on the floor;
 a plank holds the whole body straight on the toes (knees 0.3-0.4 off the floor). Pixels of a
-640x360 image about the hip, as in synthetic_pose.py, whose `to_pose` and `trapezoid` are
-reused.
+640x360 image about the hip, as in synthetic_pose.py, whose `to_pose`, `trapezoid` and
+`with_far_side` are reused.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from formcheck.landmarks import Landmark as L, PoseFrame
-from synthetic_pose import SIZE, TORSO, to_pose, trapezoid
+from synthetic_pose import SIZE, TORSO, to_pose, trapezoid, with_far_side
 
 FLOOR_Y = 0.19 * TORSO  # the floor line (through wrist and toes) under the hip, pixels (y down)
 UPPER_ARM, FOREARM = 0.55 * TORSO, 0.5 * TORSO
@@ -77,13 +77,7 @@ def prone_points(press: float = 0.0, hip_lift: float = 0.0, plank: float = 0.0,
         L.RIGHT_EYE_INNER: nose + 0.05 * TORSO * up, L.RIGHT_EYE_OUTER: nose + 0.06 * TORSO * up,
         L.MOUTH_RIGHT: nose - 0.03 * TORSO * trunk, L.NOSE: nose,
     }
-    far = {}
-    for lm, p in pts.items():
-        name = lm.name.replace("RIGHT_", "LEFT_")
-        if name in L.__members__ and name != lm.name:
-            far[L[name]] = p + np.array([3.0, -4.0])
-    pts.update(far)
-    return pts
+    return with_far_side(pts)
 
 
 def press_session(duration: float, presses: list[tuple[float, float]] = (),
