@@ -18,12 +18,15 @@ class Frame:
     """One image from a source, already rotated upright.
 
     `image` is BGR uint8 (H, W, 3), the OpenCV convention; `index` counts delivered frames
-    (a camera may drop frames, so indices are not times).
+    (a camera may drop frames, so indices are not times). `captured` is `time.monotonic()` when
+    a live source received the frame (None for files): what capture-to-screen latency is
+    measured from.
     """
 
     t: float
     image: np.ndarray
     index: int
+    captured: float | None = None
 
     @property
     def size(self) -> tuple[int, int]:

@@ -3,9 +3,10 @@
 Each opens its inputs (a source and a pose estimator, or a landmark recording) and its sinks,
 then finishes the one same way (`_finish`): `Session.run` drives the stream to its end, even
 after Ctrl-C, a camera that stops or a corrupt tail, and closes the sinks (files renamed into
-place, marked partial when it ended early); the JSON report is written; the `Outcome` says
-what happened, with the exit code and the one line a user should read. `analyze_poses` is the
-same loop without outputs, for the scorecard. Nothing already computed is thrown away.
+place, marked partial when it ended early); the JSON report is written, then the HTML page made
+from it alone; the `Outcome` says what happened, with the exit code and the one line a user
+should read. `analyze_poses` is the same loop without outputs, for the scorecard. Nothing
+already computed is thrown away.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -24,6 +25,10 @@ from formcheck.models import DEFAULT_MODEL
 from formcheck.progress import Progress
 from formcheck.report import build_report, summary_lines
 from formcheck.session import INTERRUPTED, USER_STOPPED, Session, SessionResult, Step
+
+if TYPE_CHECKING:
+    from formcheck.live import Display, LiveCoach, Speaker
+    from formcheck.sources.live import CaptureLike
 
 PARTIAL_RECORDING = "the recorded session was itself interrupted (partial recording)"
 
@@ -77,26 +82,36 @@ def _finish(
     *,
     on_step: Callable[[Frame | None, PoseFrame, Feedback | None], bool] | None = None,
     source_sha256: str | None = None,
+    report_extra: Callable[[], dict] | None = None,
 ) -> Outcome:
-    """Run the stream to its end, close the session and write the JSON report."""
+    """Run the stream to its end, close the session and write the JSON report (with the
+    sections `report_extra()` gives once the run is over, e.g. a live session's frame rate),
+    then the page made from it (NAME.report.html, with a still per rep from the video when
+    there is one)."""
     from formcheck.files import write_json_atomic
+    from formcheck.report.session_page import html_path_for, write_session_page
 
     result = session.run(steps, on_step=on_step, ended=lambda: origin.ended_reason)
-    outputs = {**outputs, "report": report_path}
+    outputs = {**outputs, "report": report_path, "report_html": html_path_for(report_path)}
     report = build_report(source=origin.info, model=model, result=result, outputs=outputs,
                           source_sha256=source_sha256, dropped_frames=origin.dropped)
+    if report_extra is not None:
+        report.update(report_extra())
     write_json_atomic(report_path, report)
+    write_session_page(report_path, outputs["report_html"])  # from the JSON just written, alone
     return Outcome(result=result, report=report, outputs=outputs)
 
 
 def _sinks_for(paths: dict[str, Path], *, size: tuple[int, int], fps: float | None,
-               write_video: bool, recording_meta: dict | None) -> tuple[list, dict[str, Path]]:
+               write_video: bool, recording_meta: dict | None,
+               preset: str | None = None) -> tuple[list, dict[str, Path]]:
     from formcheck.sinks import CsvSink, VideoSink
 
     sinks: list = [CsvSink(paths["csv"])]
     outputs = {"frames_csv": paths["csv"]}
     if write_video:
-        sinks.append(VideoSink(paths["video"], width=size[0], height=size[1], fps_hint=fps or 30.0))
+        extra = {} if preset is None else {"preset": preset}
+        sinks.append(VideoSink(paths["video"], width=size[0], height=size[1], fps_hint=fps or 30.0, **extra))
         outputs["video"] = paths["video"]
     if recording_meta is not None:
         from formcheck.recording import RecordingWriter
@@ -146,7 +161,7 @@ def analyze_file(
                 progress.close()
 
 
-def _recording_meta(info: SourceInfo, sha: str, model: dict, mp_version: str) -> dict:
+def _recording_meta(info: SourceInfo, sha: str | None, model: dict, mp_version: str) -> dict:
     from formcheck import __version__
 
     return {
@@ -179,51 +194,103 @@ def run_live(
     *,
     model: str = DEFAULT_MODEL,
     analyzer: Analyzer | None = None,
+    coach: LiveCoach | None = None,
     mirror: bool = False,
-    show: Callable[[np.ndarray], bool] | None = None,
+    display: Display | None = None,
+    speaker: Speaker | None = None,
     record: Path | None = None,
+    debug: bool = False,
     stale_timeout: float | None = None,
+    capture_factory: Callable[[int | str], CaptureLike] | None = None,
 ) -> Outcome:
-    """Coach from a camera (or a file played as one) until it ends or `show` returns False.
+    """Coach from a camera (or a file played as one) until it ends, the user quits or the
+    routine is over; the outputs of `analyze` plus the landmark recording, and the session's
+    frame rate and latency in the report's `live` section.
 
-    `show(image)` displays the annotated frame and returns False when the user quits; None means
-    no window. The analyzers always see the true (unmirrored) pose; `mirror` only changes what
-    the window shows, so "left" in a report is still the person's own left.
+    `coach` drives the exercise or routine (`formcheck.live`; `analyzer` alone is coached as one
+    exercise; neither: pose only). `display.show(image)` shows the live screen and returns the
+    key's command ("quit", "pause", "restart", "next") or None; None means no window. `speaker`
+    gives the voice (none: silent). The analyzers always see the true (unmirrored) pose;
+    `mirror` only changes what the window shows, so "left" in a report is the person's own left.
+    A window or voice that fails ends the session with everything written (`EndSession`).
     """
-    from formcheck import sources
-    from formcheck.pose import PoseEstimator
-    from formcheck.session import status_line
-    from formcheck.sinks import RawVideoSink, output_paths
+    import sys
+    import time
 
-    kwargs = {} if stale_timeout is None else {"stale_timeout": stale_timeout}
+    from formcheck import sources
+    from formcheck.live import QUIT, LatencyMeter, LiveScreen, Voice, exercise_coach
+    from formcheck.pose import PoseEstimator, mediapipe_version
+    from formcheck.session import EndSession
+    from formcheck.sinks import RawVideoSink, output_paths
+    from formcheck.sources.base import one_line
+
+    if coach is None and analyzer is not None:
+        coach = exercise_coach(analyzer)
+    kwargs: dict = {} if stale_timeout is None else {"stale_timeout": stale_timeout}
+    if capture_factory is not None:
+        kwargs["capture_factory"] = capture_factory
     with sources.open_source(camera, paced=True, **kwargs) as source:
         info = source.info
         stem = Path(str(camera)).stem if info.kind == "file" else f"live-{_timestamp()}"
         paths = output_paths(out_dir, stem)
         with PoseEstimator(model) as estimator:
+            meta = _recording_meta(info, None, estimator.info(), mediapipe_version())
+            # x264's fastest preset: the encoder shares the two cores with the pose model, live
+            # (larger files, the same frames)
             sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
-                                        write_video=True, recording_meta=None)
+                                        write_video=True, recording_meta=meta, preset="ultrafast")
             if record is not None:
                 sinks.append(RawVideoSink(record, width=info.width, height=info.height,
                                           fps_hint=info.fps or 30.0))
                 outputs["recording"] = record
-            overlay = _overlay()
-            session = Session(analyzer, sinks, overlay)
+            screen = LiveScreen()
+            meter = LatencyMeter()
+            voice = Voice(speaker) if speaker is not None else None
+            session = Session(coach, sinks, screen, background=True, draw_here=True)
             session.__enter__()
 
             def on_step(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
-                if show is None or frame is None:
+                if voice is not None:
+                    for say in getattr(fb, "speech", ()):
+                        voice.offer(say)
+                    if voice.error:
+                        raise EndSession(f"the voice failed ({voice.error})")
+                    if voice.warning and voice.warning not in session.result.warnings:
+                        session.result.warnings.append(voice.warning)
+                        print(f"formcheck: {voice.warning}; going on without voice", file=sys.stderr)
+                if frame is None:
                     return True
-                if mirror:
-                    image = overlay.annotate(np.ascontiguousarray(frame.image[:, ::-1]),
-                                             mirror_pose(pose), fb, status=status_line(pose, fb))
-                else:
+                key = None
+                if display is not None:
                     image = session.last_annotated
-                return show(image)
+                    if mirror:
+                        image = screen.annotate(np.ascontiguousarray(frame.image[:, ::-1]), mirror_pose(pose), fb)
+                    try:
+                        key = display.show(image)
+                    except Exception as exc:
+                        raise EndSession(f"the window failed ({one_line(exc)})") from exc
+                meter.shown(frame.captured, time.monotonic())
+                if debug:
+                    screen.hud = meter.hud(source.dropped)
+                if key == QUIT:
+                    return False
+                if key is not None and coach is not None:
+                    coach.command(key)
+                return not (coach is not None and coach.finished)
+
+            def live_section() -> dict:
+                return {"live": {**meter.summary(source.dropped), "window": display is not None,
+                                 "voice": speaker.name if speaker is not None else None,
+                                 "voice_error": voice.error if voice is not None else None,
+                                 "lines_spoken": len(voice.spoken) if voice is not None else 0}}
 
             steps = ((frame, estimator.process(frame)) for frame in source)
-            return _finish(session, steps, source, estimator.info(), outputs, paths["report"],
-                           on_step=on_step)
+            try:
+                return _finish(session, steps, source, estimator.info(), outputs, paths["report"],
+                               on_step=on_step, report_extra=live_section)
+            finally:
+                if voice is not None:
+                    voice.close()
 
 
 def _timestamp() -> str:

@@ -37,7 +37,8 @@ def mediapipe_version() -> str:
 
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
-    """Silence MediaPipe's C++ log lines (XNNPACK INFO, glog warnings) while the graph starts.
+    """Silence MediaPipe's C++ log lines (XNNPACK INFO, glog warnings) while the graph starts
+    and closes.
 
     They go straight to file descriptor 2 from native code, ignoring Python and every log-level
     variable tried (GLOG_minloglevel, TF_CPP_MIN_LOG_LEVEL, ABSL_MIN_LOG_LEVEL), and would bury
@@ -100,6 +101,7 @@ class PoseEstimator:
         self.model_name: str = model if model in MODEL_NAMES else self.model_path.name
         self._last_ms = -1
         self._frames_seen = 0
+        self._person_frames = 0
         try:
             from mediapipe.tasks.python.core.base_options import BaseOptions
             from mediapipe.tasks.python.vision import pose_landmarker as pl
@@ -148,12 +150,16 @@ class PoseEstimator:
         self._last_ms = ts
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # ~4x faster than a numpy flip
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        if self._frames_seen < 2:  # the graph logs once more on its first frames
+        if self._frames_seen < 2 or self._person_frames < 2:
+            # The graph logs on its first frames, and again on its first frames with a person
+            # (glog's "Using NORM_RECT without IMAGE_DIMENSIONS" warning), which a live session
+            # may reach minutes in.
             with quiet_native_stderr():
                 result = self._landmarker.detect_for_video(image, ts)
         else:
             result = self._landmarker.detect_for_video(image, ts)
         self._frames_seen += 1
+        self._person_frames += bool(result.pose_landmarks)
         size = frame.size
         if not result.pose_landmarks:
             return PoseFrame.empty(frame.t, size)
@@ -167,7 +173,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if getattr(self, "_landmarker", None) is not None:
-            self._landmarker.close()
+            with quiet_native_stderr():  # TensorFlow Lite logs "DestroyAccelerator" INFO lines
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> "PoseEstimator":

@@ -33,6 +33,21 @@ if TYPE_CHECKING:
     from formcheck.sinks.base import Sink
 
 
+class EndSession(Exception):
+    """Raised by an `on_step` hook to end the session early with a one-line reason (the live
+    window or the voice failed): the session closes as after Ctrl-C, outputs kept, marked
+    partial, and the reason becomes `ended_reason`."""
+
+
+class Account(Protocol):
+    """What `analyzer.report()` gives: an exercise `Report`, or a live routine's account of
+    several; the JSON report writes `as_dict()` under its `section` ("exercise", "routine")."""
+
+    section: str
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
 class Annotator(Protocol):
     def annotate(
         self,
@@ -51,7 +66,7 @@ class SessionResult:
     detected: int = 0
     first_t: float | None = None
     last_t: float | None = None
-    report: Report | None = None
+    report: Report | Account | None = None
     partial: bool = False
     ended_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -130,8 +145,9 @@ class Session:
     are closed in `close()`, marked partial when the session ended early.
 
     `background=True` draws and writes on a background thread (see `_OutputThread`): the right
-    choice for files, where nobody looks at `last_annotated`; live sessions draw in the caller's
-    thread because the window shows the image at once.
+    choice for files, where nobody looks at `last_annotated`. Live sessions draw in the caller's
+    thread because the window shows the image at once (`draw_here=True`), and with `background`
+    still write the sinks (the H.264 encoder, the CSV) on the thread, off the video loop.
     """
 
     def __init__(
@@ -141,11 +157,13 @@ class Session:
         overlay: Annotator | None = None,
         *,
         background: bool = False,
+        draw_here: bool = False,
     ) -> None:
         self.analyzer = analyzer
         self.sinks = list(sinks)
         self.overlay = overlay
         self._background = background
+        self._draw_here = draw_here
         self._output: _OutputThread | None = None
         self.result = SessionResult()
         self.last_feedback: Feedback | None = None
@@ -165,7 +183,7 @@ class Session:
             self._closed = True
             raise
         if self._background:
-            self._output = _OutputThread(self._emit)
+            self._output = _OutputThread(self._write if self._draw_here else self._emit)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
@@ -186,21 +204,32 @@ class Session:
         r.last_t = pose.t
         feedback = self.analyzer.update(pose) if self.analyzer is not None else None
         self.last_feedback = feedback
-        if self._output is not None:
+        if self._draw_here:
+            annotated = self._draw(frame, pose, feedback)
+            self.last_annotated = annotated
+            if self._output is not None:
+                self._output.submit(frame, pose, annotated)
+            else:
+                self._write(frame, pose, annotated)
+        elif self._output is not None:
             self._output.submit(frame, pose, feedback)
         else:
             self._emit(frame, pose, feedback)
         return feedback
 
-    def _emit(self, frame: Frame | None, pose: PoseFrame, feedback: Feedback | None) -> None:
-        """Draw the frame and hand it to every sink."""
-        annotated = None
-        if self.overlay is not None and frame is not None:
-            annotated = self.overlay.annotate(
-                frame.image, pose, feedback, status=status_line(pose, feedback)
-            )
+    def _draw(self, frame: Frame | None, pose: PoseFrame, feedback: Feedback | None) -> np.ndarray | None:
+        if self.overlay is None or frame is None:
+            return None
+        return self.overlay.annotate(frame.image, pose, feedback, status=status_line(pose, feedback))
+
+    def _write(self, frame: Frame | None, pose: PoseFrame, annotated: np.ndarray | None) -> None:
         for sink in self._entered:
             sink.write(frame, pose, annotated)
+
+    def _emit(self, frame: Frame | None, pose: PoseFrame, feedback: Feedback | None) -> None:
+        """Draw the frame and hand it to every sink."""
+        annotated = self._draw(frame, pose, feedback)
+        self._write(frame, pose, annotated)
         self.last_annotated = annotated
 
     def run(
@@ -214,9 +243,10 @@ class Session:
 
         `on_step` runs after each step (progress bar, live window); returning False ends the
         session as "stopped by the user" (a normal end for a live session). Ctrl-C ends it as
-        "interrupted", marked partial; `ended()` is asked, after a natural end of the steps, why
-        the source ended early (a camera that stopped, a truncated file), also marked partial.
-        Any other error closes the session (partial) and propagates.
+        "interrupted", and `EndSession(reason)` raised by `on_step` with its reason, both marked
+        partial; `ended()` is asked, after a natural end of the steps, why the source ended early
+        (a camera that stopped, a truncated file), also marked partial. Any other error closes
+        the session (partial) and propagates.
         """
         reason: str | None = None
         try:
@@ -227,6 +257,8 @@ class Session:
                     break
         except KeyboardInterrupt:
             reason = INTERRUPTED
+        except EndSession as stop:
+            reason = str(stop) or INTERRUPTED
         except BaseException as exc:
             # Anything else (a full disk, a bug) still closes the outputs, marked partial, before
             # the error reaches the user: the frames already written stay playable.

@@ -37,14 +37,14 @@ def matrix() -> list[dict]:
     rows: list[dict] = []
 
     def add(name: str, exercise: str, camera: str, tempo: str, body: str, seed: int, *extra: str,
-            fault: str | None = None) -> None:
+            fault: str | None = None, group: str | None = None) -> None:
         args = [exercise, "--camera", camera, "--tempo", tempo, "--body", body, "--seed", str(seed), *extra]
         if fault:
             args += ["--fault", fault]
         rows.append({"name": name, "exercise": exercise, "camera": camera, "tempo": tempo,
                      "body": body, "fault": fault, "seed": seed, "args": args,
-                     # rest clips are the pelvic tilt analyzer's negative controls
-                     "group": "pelvic-tilt" if exercise == "rest" else exercise})
+                     # rest clips (and held twists) are the pelvic tilt analyzer's negative controls
+                     "group": group or ("pelvic-tilt" if exercise == "rest" else exercise)})
 
     seed = 100
     # Pelvic tilt: side and raised-side cameras, slow and fast, three bodies; holds long and short.
@@ -107,6 +107,26 @@ def matrix() -> list[dict]:
     add("press_up_oblique_man", "press-up", "oblique", "normal", "man", seed, "--reps", "2", "--hold", "2")
     seed += 1  # lying face down, still: nothing to count
     add("press_up_side_lying_still", "press-up", "side", "normal", "woman", seed, "--reps", "0", "--lead-in", "10")
+    # Pelvic tilt on what a real user's camera does to the signal: low resolution, a noisy
+    # sensor; what the analyzer must not take for tilts or bridges (a lying twist held); and
+    # tilts barely held. Seeds from 500, so adding these shifted no earlier clip.
+    seed = 500
+    for camera in ("side", "side-raised"):
+        for size in ("320x240", "640x360"):
+            for body in ("woman", "heavy"):
+                seed += 1
+                add(f"pelvic_tilt_{camera}_{size}_{body}", "pelvic-tilt", camera, "normal", body, seed,
+                    "--reps", "3", "--hold", "4,2,3", "--size", size)
+            seed += 1
+            add(f"pelvic_tilt_{camera}_{size}_noisy", "pelvic-tilt", camera, "normal", "man", seed,
+                "--reps", "3", "--hold", "4,2,3", "--size", size, "--sensor-noise", "12")
+        seed += 1
+        add(f"pelvic_tilt_{camera}_half_second_holds", "pelvic-tilt", camera, "fast", "woman", seed,
+            "--reps", "4", "--hold", "0.5,0.5,1,0.5")
+        for body in ("woman", "man"):
+            seed += 1
+            add(f"twist_held_{camera}_{body}", "trunk-rotation", camera, "slow", body, seed,
+                "--reps", "1", "--hold", "12", group="pelvic-tilt")
     return rows
 
 
@@ -169,8 +189,8 @@ def main() -> int:
     for k, r in enumerate(rows, 1):
         video = a.out / f"{r['name']}.mp4"
         args = list(r["args"])
-        if a.set == "matrix":
-            args += ["--size", a.size, "--fps", a.fps]
+        if a.set == "matrix":  # the matrix's size and rate, unless the clip sets its own
+            args += ["--size", a.size] * ("--size" not in args) + ["--fps", a.fps] * ("--fps" not in args)
         if not video.exists():
             t0 = time.time()
             print(f"[{k}/{len(rows)}] {video.name}", flush=True)

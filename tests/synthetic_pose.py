@@ -2,10 +2,10 @@
 
 Not a body model: a 2-D stick figure placed where MediaPipe puts the joints of a person lying on
 their back with knees bent, seen from their right side, head at image-left. A posterior pelvic
-tilt is drawn the way it shows in MediaPipe's landmarks of a real side view (measured on
-pelvic_tilt_side: the hip slides ~0.03 torso lengths toward the planted feet and the trunk-thigh
-angle closes by ~1.3 degrees); a bridge lifts the hips well above the
-shoulder-ankle line. Everything is in pixels of a 640x360 image, then normalized.
+tilt is drawn the way it shows in MediaPipe's landmarks of a real side view and as anatomy has
+it (measured on pelvic_tilt_side against its corrected label: the hip slides ~0.03 torso lengths
+toward the head and the trunk-thigh angle opens by ~1.3 degrees); a bridge lifts the hips well
+above the shoulder-ankle line. Everything is in pixels of a 640x360 image, then normalized.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
     by 0.25 torso lengths over the planted feet.
     """
     hip = np.array([0.0, 0.0])
-    hip = hip + np.array([hip_shift_per_tilt * TORSO * tilt, 0.0])  # slides toward the feet
+    hip = hip - np.array([hip_shift_per_tilt * TORSO * tilt, 0.0])  # slides toward the head
     hip = hip + np.array([0.0, -0.5 * TORSO * bridge])
     shoulder = np.array([-TORSO, 0.0])
     ankle = np.array([0.95 * TORSO, 5.0])
@@ -54,7 +54,7 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
     knee = base + h * perp
     if knee[1] > base[1]:
         knee = base - h * perp
-    knee = hip + _rot(knee - hip, thigh_deg_per_tilt * tilt)
+    knee = hip + _rot(knee - hip, -thigh_deg_per_tilt * tilt)  # the trunk-thigh angle opens
     knee = knee + np.array([0.03, 0.25]) * TORSO * knee_drop
     pts = {
         L.RIGHT_SHOULDER: shoulder, L.RIGHT_HIP: hip, L.RIGHT_KNEE: knee, L.RIGHT_ANKLE: ankle,
@@ -146,8 +146,8 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
     """A stream of frames: `tilts`/`bridges` are (start, hold) pairs; `present(t)` False = nobody.
 
     `jitter` (s) perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
-    `polarity` -1 draws each tilt the other way round (hip toward the head, trunk-thigh angle
-    opening), as rendered bodies move. `arm_raises` are (start, hold) of the arms going overhead;
+    `polarity` -1 draws each tilt the other way round (hip toward the feet, trunk-thigh angle
+    closing): an anterior tilt, arching the back, which is not the exercise. `arm_raises` are (start, hold) of the arms going overhead;
     `hand_push` moves the hip landmark like that many tilts while the arms move (a hand passing
     the hip disturbs MediaPipe's hip, as on supine_arm_raises). `knee_drops` are (start, hold)
     of the knees dropping to a side over 1 s; `knee_push` adds that many tilts while they start

@@ -195,3 +195,14 @@ def test_prescription_verdict_on_matched_holds() -> None:
     s = summarize_holds(m, 3.0)
     assert (s.met_compared, s.met_agree) == (2, 1)
     assert summarize_holds(m).met_compared == 0
+
+
+def test_a_hold_placed_in_the_rest_beside_a_labelled_hold_does_not_match():
+    """Overlapping a labelled hold by a sliver (the rest next to it) is an extra hold and a missed
+    one; half the shorter interval or more is a match."""
+    from formcheck.evaluate.metrics import ReportedHold, match_holds
+
+    beside = match_holds([(1.2, 6.9)], [ReportedHold(6.5, 9.0, 2.5)])
+    assert [(m.labelled, m.reported is not None) for m in beside] == [((1.2, 6.9), False), (None, True)]
+    inside = match_holds([(9.6, 12.1)], [ReportedHold(9.8, 12.2, 2.4)])
+    assert len(inside) == 1 and inside[0].error == pytest.approx(-0.1)

@@ -273,3 +273,58 @@ def test_set_params_tune_what_counts_as_a_camera_cut():
         for f in frames:
             a.update(f)
         assert len(a.report().sets) == sets
+
+
+def test_the_report_says_when_each_sets_neutral_was_found():
+    a = Lean()
+    for p in lean_stream([(3, 1.5, 1)], duration=6.0):
+        a.update(p)
+    found = a.report().extra["neutral_found_at"]
+    assert len(found) == 1 and 1.0 <= found[0] <= 2.0  # 0.3 s warm-up + a still second
+
+
+def test_an_excluding_fault_found_after_its_dwell_and_the_settling_after_it_still_exclude():
+    """A fault dated back (its dwell) still excludes a rep that ended just before it, and a
+    rep that starts while the body settles after the fault is excluded too (`FaultSpec.settle`)."""
+    spec = ExerciseSpec("x", "X", Prescription(2, 0.0), faults=(FaultSpec("knees", "", EXCLUDES, settle=3.0),))
+    tally = RepTally(spec, exclude_margin=1.0, delay=0.5)
+    tally.add(Rep(0, 20.0, 22.6))
+    assert tally.confirm(23.7, [("knees", 23.55, 23.75)]) == []  # known only at 23.75: still waiting
+    assert tally.confirm(24.2, [("knees", 23.55, 37.2)]) == [] and len(tally.excluded) == 1
+    tally.add(Rep(0, 40.0, 41.4))  # 2.8 s after the knees came back: settling
+    tally.add(Rep(0, 45.0, 48.0))
+    assert [r.start for r in tally.confirm(60.0, [("knees", 23.55, 37.2)])] == [45.0]
+
+
+def test_restart_set_drops_the_rep_in_progress_and_begins_a_new_set():
+    a = Lean()
+    restarted_at = None
+    for p in lean_stream([(3, 1.5, 1), (7, 2.0, -1), (12, 1.5, 1)], duration=16.0):
+        a.update(p)
+        if restarted_at is None and p.t >= 8.0:  # mid-hold of the second move
+            assert a.rep_in_progress
+            a.restart_set()
+            restarted_at = p.t
+            assert not a.rep_in_progress
+    report = a.report()
+    assert [(r.side, r.set_index) for r in report.reps] == [("left", 0), ("left", 1)]
+    assert len(report.sets) == 2
+    assert report.sets[1].start > restarted_at  # the next frame begins the new set
+    assert report.reps[1].start > report.sets[1].start
+
+
+def test_restart_set_decides_a_rep_still_waiting_out_its_margin():
+    class Waits(Lean):
+        spec = ExerciseSpec("waits", "Waits", Prescription(2, 0.0), faults=(
+            FaultSpec("other", "another movement", EXCLUDES),), sides=SIDES)
+        exclude_margin = 3.0
+
+    a = Waits()
+    counts = []
+    for p in lean_stream([(3, 1.5, 1)], duration=8.0):
+        fb = a.update(p)
+        if abs(p.t - 5.5) < 1e-6:  # the rep has ended but waits 3 s before it is counted
+            assert fb.count == 0
+            a.restart_set()
+        counts.append(fb.count)
+    assert counts[-1] == 1 and len(a.report().reps) == 1

@@ -98,3 +98,44 @@ def test_the_user_quitting_is_a_normal_end_and_a_source_ending_early_is_partial(
     session = Session(None, [ListSink()]).__enter__()
     result = session.run(((f, pose_of(f)) for f in frames(5)), ended=lambda: "camera 0 stopped")
     assert result.partial and result.ended_reason == "camera 0 stopped"
+
+
+def test_drawing_here_and_writing_on_the_output_thread_gives_the_same_outputs():
+    """Live: the image to show is drawn in the caller's thread at once, the sinks get it later."""
+    import threading
+
+    sink = ListSink()
+    writers: set[str] = set()
+    write = sink.write
+
+    def noting(frame, pose, annotated):
+        writers.add(threading.current_thread().name)
+        write(frame, pose, annotated)
+
+    sink.write = noting
+    session = Session(None, [sink], BrightenOverlay(), background=True, draw_here=True).__enter__()
+    shown = []
+
+    def on_step(frame, pose, fb):
+        shown.append(float(session.last_annotated.mean()))  # drawn already
+        return True
+
+    result = session.run(((f, pose_of(f)) for f in frames(40)), on_step=on_step)
+    assert shown == [float(i + 1) for i in range(40)] == [m for _, m in sink.rows]
+    assert writers == {"formcheck-output"} and result.frames == 40
+
+
+def test_end_session_from_a_hook_ends_as_partial_with_its_reason():
+    from formcheck.session import EndSession
+
+    sink = ListSink()
+    session = Session(None, [sink]).__enter__()
+
+    def on_step(frame, pose, fb):
+        if frame.index == 9:
+            raise EndSession("the window failed (gone)")
+        return True
+
+    result = session.run(((f, pose_of(f)) for f in frames(30)), on_step=on_step)
+    assert result.ended_reason == "the window failed (gone)" and result.partial
+    assert len(sink.rows) == 10 and sink.closed_partial is True

@@ -509,3 +509,25 @@ def test_real_portrait_clip_info_matches_what_is_decoded(shared_dir):
     times = np.array([f.t for f in frames])
     assert times[0] == pytest.approx(0.0, abs=1e-6) and np.all(np.diff(times) > 0)
     assert info.duration == pytest.approx(times[-1] + 1 / info.fps, abs=1 / info.fps)
+
+
+# --- a few frames by their times (the report's stills) ---------------------------------------
+
+
+def test_frames_at_gives_the_frame_on_screen_at_each_time(make_video, read_number, marker_corner):
+    from formcheck.sources.seek import frames_at
+
+    clip = make_video("seek.mp4", n_frames=90, size=(96, 64), fps=30, rotation=90)
+    times = [2.9, 0.0, 0.51, 0.5, 1.2, 5.0, -1.0, float("nan")]
+    frames = frames_at(clip, times)
+    got = [None if f is None else read_number(f.image) for f in frames]
+    assert got == [87, 0, 15, 15, 36, None, None, None]
+    assert frames[0].t == pytest.approx(87 / 30) and frames[0].index == 87
+    assert frames[1].size == (96, 64) and marker_corner(frames[1].image) == "top-left"  # upright
+
+
+def test_frames_at_keeps_variable_frame_times(make_video, read_number):
+    from formcheck.sources.seek import frames_at
+
+    clip = make_video("vfr.mp4", times=[0.0, 0.1, 0.5, 0.55, 3.0, 3.1])
+    assert [read_number(f.image) for f in frames_at(clip, [0.3, 0.56, 2.99, 3.05])] == [1, 3, 3, 4]

@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from formcheck.analyzers.timeline import Timeline
 from formcheck.landmarks import PoseFrame
 
 
@@ -61,7 +62,9 @@ class Rep:
     with the hips up is still a press-up); whether it met the prescription is `met`: the hold
     long enough (`hold_met`, None when no hold is prescribed) and no fault that voids a rep.
     `hold` is seconds from reaching the position to the start of the release (None when the
-    exercise has no hold). `side` is "left"/"right" (the person's own) where it applies.
+    exercise has no hold); `cut`: the set ended (a camera cut, the person left, the video ended)
+    while it was still held, so the hold is "at least" that long. `side` is "left"/"right" (the
+    person's own) where it applies.
     """
 
     index: int
@@ -72,6 +75,7 @@ class Rep:
     hold: float | None = None
     met: bool = True
     hold_met: bool | None = None
+    cut: bool = False
     measured: dict[str, float] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
 
@@ -124,8 +128,11 @@ class Report:
     `count` is every repetition detected, good or faulty; `good` those that met the
     prescription. `faults` are session-level fault intervals (e.g. each time the hips left the
     floor), also attached to the reps they fall in. `cannot_judge` lists the stretches where the
-    analyzer refused to judge and why; `sets` the sets it split the session into.
+    analyzer refused to judge and why; `sets` the sets it split the session into; `timeline`
+    the analyzer's signal, a few samples a second, for the report's plot (None: not kept).
     """
+
+    section: ClassVar[str] = "exercise"  # where the JSON report writes it
 
     exercise: str
     prescription: Prescription
@@ -134,6 +141,7 @@ class Report:
     cannot_judge: list[Interval] = field(default_factory=list)
     sets: list[Interval] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    timeline: Timeline | None = None
 
     @property
     def count(self) -> int:
@@ -164,6 +172,7 @@ class Report:
             "cannot_judge_seconds": round(sum(c.end - c.start for c in self.cannot_judge), 3),
             "sets": [s.as_dict() for s in self.sets],
             **self.extra,
+            **({"timeline": self.timeline.as_dict()} if self.timeline is not None else {}),
         }
 
 

@@ -33,6 +33,7 @@ from formcheck.analyzers.signals import Baseline, Hysteresis
 from formcheck.landmarks import PoseFrame
 
 CALIBRATING = "calibrating"
+NOT_STILL = "not still: cannot find the neutral position"
 
 
 class SideVote:
@@ -72,6 +73,10 @@ class NeutralSettings:
     window: float = 4.0  # seconds of rest the neutral is the median of
     settle: float = 1.0  # seconds still before the neutral is taken
     calibration_drift: float = 0.3  # how far a scored feature may drift meanwhile
+    # ... or this many times its frame-to-frame jitter, where that is more (see signals.Baseline)
+    drift_noise_factor: float = 3.0
+    # Seconds of trying before the screen and the report say why no neutral could be taken.
+    patience: float = 3.0
     warmup: float = 0.3  # seconds after a set starts that are not used (tracker settling)
     max_noise: float | None = 0.2  # jitter above which the signal is "below the noise"
     glitch_step: float | None = 3.0  # a change this big between two frames is a glitch
@@ -81,6 +86,13 @@ class NeutralSettings:
     max_deviation: float | None = 12.0  # beyond this, another movement: learn again
     drift_band: float = 0.2  # the neutral follows only frames with every feature this near
     rebase_after: float = 6.0  # seconds of a lasting shift off neutral before learning again
+    # For a movement made one way from the neutral only: when the set's first movement goes
+    # this many full repetitions beyond its first neutral the other way, for `beyond_seconds`,
+    # the set opened inside a repetition (a video cut in mid-hold): the neutral is learned again
+    # there. Only then: later, a move the other way is another movement (an arched back), never
+    # a new rest from which coming back would read as a repetition. None: off.
+    beyond: float | None = None
+    beyond_seconds: float = 0.5
     max_rep_seconds: float = 20.0  # a repetition longer than this (or 3 x the longest
     # prescribed hold) was measured from a wrong neutral: learn again
     other_movement: str = "moving too much for this exercise"
@@ -113,18 +125,26 @@ class Neutral:
 
     def new_set(self) -> None:
         s = self.settings
-        self.baseline = Baseline(window=s.window, settle=s.settle, max_drift=self._drift)
+        self.baseline = Baseline(window=s.window, settle=s.settle, max_drift=self._drift,
+                                 noise_factor=s.drift_noise_factor)
         noise = s.max_noise if s.max_noise is not None else np.inf
-        self._noisy = Hysteresis(noise, 0.75 * noise, dwell_on=0.3)
+        # Per scored feature: is its jitter a sizeable part of a repetition (with hysteresis)?
+        self._noisy = [Hysteresis(noise, 0.75 * noise, dwell_on=0.3) for _ in range(self._n)]
         self._first_t: float | None = None  # first frame measured in this set
         self._rest_seen: float | None = None  # last time at rest near neutral
         self._wild_since: float | None = None
         self._prev: tuple[float, np.ndarray] | None = None
         self._glitch_at: float | None = None
+        self._beyond_since: float | None = None
+        self.opening = True  # the set's first neutral, no movement made from it yet
+        self.reopened = False  # the opening proved to be inside a repetition (see `follow`)
+        self._trying_since: float | None = None  # first frame fed to the calibration
 
     def relearn(self) -> None:
         """Learn the neutral again from a still stretch (the person moved)."""
         self.baseline.reset()
+        self._trying_since = None
+        self.opening = self.opening and not self.ready
 
     @property
     def ready(self) -> bool:
@@ -148,19 +168,29 @@ class Neutral:
         if self._first_t is None:
             self._first_t = t
 
+    def warmed_up(self, t: float) -> bool:
+        return self._first_t is not None and t - self._first_t >= self.settings.warmup
+
     def calibrate(self, t: float, learned: np.ndarray, learn: bool) -> str | None:
-        """Feed the calibration; CALIBRATING, BELOW_NOISE, or None once ready."""
+        """Feed the calibration; CALIBRATING, BELOW_NOISE, NOT_STILL (still not taken after
+        `patience` seconds: never a silent wait), or None once ready."""
         if self.ready:
             return None
         first = t if self._first_t is None else self._first_t
-        if learn and t - first >= self.settings.warmup:
+        if not learn:
+            self._trying_since = None  # not tried now (the hips are up, say): nothing to explain
+        elif t - first >= self.settings.warmup:
+            if self._trying_since is None:
+                self._trying_since = t
             self.baseline.update(t, learned)
             if self.ready:
                 self._rest_seen = t  # the drift clock counts from this neutral, not an older one
-        jitter = self.baseline.noise[: self._n] / self._abs_units
-        if np.all(np.isfinite(jitter)):
-            self._noisy.update(t, float(np.max(jitter)))
-        return BELOW_NOISE if self._noisy.active else CALIBRATING
+                self._trying_since = None
+        if self._update_noisy(t):
+            return BELOW_NOISE
+        if self._trying_since is not None and t - self._trying_since > self.settings.patience:
+            return NOT_STILL
+        return CALIBRATING
 
     def glitch(self, t: float, vec: np.ndarray, rep_active: bool) -> bool:
         """True while recovering from a landmark jump (no repetition may start)."""
@@ -169,14 +199,22 @@ class Neutral:
         if s.glitch_step is None:
             return False
         if prev is not None and t - prev[0] <= s.glitch_frame_gap:
-            if float(np.max(np.abs(vec - prev[1]) / self._abs_units)) > s.glitch_step:
+            step = (np.abs(vec - prev[1]) / self._abs_units)[self.usable]
+            if step.size and float(np.max(step)) > s.glitch_step:
                 self._glitch_at = t
         return (self._glitch_at is not None and t - self._glitch_at < s.glitch_recovery
                 and not rep_active)
 
     def deviation(self, vec: np.ndarray) -> np.ndarray:
-        """Each scored feature's distance from the neutral, in full repetitions (signed)."""
-        return (vec - self.baseline.value[: self._n]) / self.units
+        """Each scored feature's distance from the neutral, in full repetitions (signed); NaN for
+        a feature whose jitter is a sizeable part of a repetition (the others carry the score)."""
+        dev = (vec - self.baseline.value[: self._n]) / self.units
+        return np.where(self.usable, dev, np.nan)
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Per scored feature: steady enough to judge (its jitter below `max_noise`)."""
+        return np.array([not h.active for h in self._noisy])
 
     def wild(self, t: float, dev: np.ndarray) -> str | None:
         """"glitch" for a short excursion far beyond a repetition (skip the frame), "moved" for a
@@ -184,7 +222,7 @@ class Neutral:
         s = self.settings
         if s.max_deviation is None:
             return None
-        wild = bool(np.max(np.abs(dev)) > s.max_deviation)
+        wild = bool(np.nanmax(np.abs(dev)) > s.max_deviation)
         if wild and self._wild_since is None:
             self._wild_since = t
         elif not wild:
@@ -194,28 +232,59 @@ class Neutral:
         assert self._wild_since is not None
         return "glitch" if t - self._wild_since < s.glitch_seconds else "moved"
 
-    def follow(self, t: float, learned: np.ndarray, dev: np.ndarray, at_rest: bool) -> None:
+    def follow(self, t: float, learned: np.ndarray, dev: np.ndarray, at_rest: bool,
+               toward: float = 0.0) -> None:
         """At rest near the neutral, follow slow drift; after a lasting shift, learn again.
 
         Only frames with every feature near the neutral are learned: a shift in one feature
         alone, learned frame by frame, would ratchet the neutral into a movement before its
-        score reached the start threshold.
+        score reached the start threshold. `toward` is the signed movement (full repetitions,
+        positive toward a repetition): held far enough the other way (`beyond`), the neutral
+        was taken inside a repetition and is learned again.
         """
+        s = self.settings
+        if not self.ready:
+            return
+        if not at_rest:
+            self.opening = False  # a movement was made from this neutral
+        if s.beyond is not None and self.opening and toward < -s.beyond:
+            if self._beyond_since is None:
+                self._beyond_since = t
+            if t - self._beyond_since >= s.beyond_seconds:
+                self._beyond_since = None
+                self.opening = False
+                self.reopened = True  # the framework re-reads the opening once it is learned
+                self.baseline.reset()
+                return
+        else:
+            self._beyond_since = None
         if not at_rest:
             self._rest_seen = t
             return
-        if self._rest_seen is None or float(np.max(np.abs(dev))) < self.settings.drift_band:
+        if self._rest_seen is None or float(np.nanmax(np.abs(dev))) < self.settings.drift_band:
             self.baseline.update(t, learned)
             self._rest_seen = t
         elif t - self._rest_seen > self.settings.rebase_after:
             self.baseline.reset()
 
     @property
+    def jitter(self) -> np.ndarray:
+        """Each scored feature's frame-to-frame jitter at the neutral, in full repetitions."""
+        return self.baseline.noise[: self._n] / self._abs_units
+
+    @property
     def noise(self) -> float:
-        """The neutral's frame-to-frame jitter, in full repetitions (its worst feature)."""
-        return float(np.max(self.baseline.noise[: self._n] / self._abs_units))
+        """The jitter of the steadiest scored feature, in full repetitions."""
+        return float(np.nanmin(self.jitter)) if np.any(np.isfinite(self.jitter)) else float("nan")
+
+    def _update_noisy(self, t: float) -> bool:
+        jitter = self.jitter
+        if np.all(np.isfinite(jitter)):
+            for h, j in zip(self._noisy, jitter):
+                h.update(t, float(j))
+        return not bool(np.any(self.usable))
 
     def noisy(self, t: float) -> bool:
-        """Is the jitter now a sizeable part of a repetition (with hysteresis)?"""
-        self._noisy.update(t, self.noise)
-        return self._noisy.active
+        """Is every scored feature's jitter a sizeable part of a repetition (with hysteresis)?
+        Then the signal is below the noise; a feature alone that is too noisy is left out."""
+        return self._update_noisy(t)

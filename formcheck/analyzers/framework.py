@@ -15,7 +15,7 @@ answers per frame:
 The framework does the rest the same way for every exercise: sets (`SetDetector`), the neutral
 and its guards (`calibration`), cannot-judge and fault intervals (`IntervalLog`), repetitions
 per side with hold timing (`RepCycle`), faults that void or exclude a rep (declared in the
-registry), and the `Report`. No rep, hold, fault or cannot-judge interval spans a set change.
+registry), the signal's `Timeline` and the `Report`. No rep, hold, fault or cannot-judge interval spans a set change.
 How to add an analyzer: docs/architecture.md.
 """
 
@@ -30,17 +30,19 @@ import numpy as np
 from formcheck.analyzers.base import (
     Analyzer, Fault, Feedback, Interval, Prescription, Reading, Report, Rep, Scored,
 )
-from formcheck.analyzers.calibration import CALIBRATING, Neutral, NeutralSettings, SideVote
-from formcheck.analyzers.reasons import BELOW_NOISE, NO_PERSON
+from formcheck.analyzers.calibration import Neutral, NeutralSettings, SideVote
+from formcheck.analyzers.neutral_scoring import NeutralScoring
+from formcheck.analyzers.reasons import NO_PERSON
 from formcheck.analyzers.registry import ExerciseSpec, spec_of
 from formcheck.analyzers.reps import RepCycle, RepInProgress
 from formcheck.analyzers.sets import SetChange, SetDetector
 from formcheck.analyzers.signals import Filter, IntervalLog, make_filter
 from formcheck.analyzers.tally import RepTally
+from formcheck.analyzers.timeline import Timeline
 from formcheck.landmarks import PoseFrame
 
 
-class ExerciseAnalyzer(Analyzer):
+class ExerciseAnalyzer(NeutralScoring, Analyzer):
     """The shared body of every exercise analyzer (see the module docstring).
 
     Class settings a subclass may change:
@@ -49,9 +51,11 @@ class ExerciseAnalyzer(Analyzer):
     - `gap`: seconds without a judgeable frame after which the rep in progress is cut and the
       neutral learned again (a hold never spans a gap);
     - `exclude_margin`: seconds around an excluding fault that also exclude a rep (reps are
-      counted that many seconds after they end, so the live count never goes down);
+      counted that many seconds, plus the `fault_delay` a fault takes to be confirmed, after
+      they end, so the live count never goes down);
     - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
-      a rep cut by the end of a set or of the video (never seen released);
+      a rep cut by the end of a set or of the video (never seen released: counted, its hold
+      marked "at least", `Rep.cut`);
     - `cycle_params`: thresholds of the `RepCycle`; `set_params`: of the `SetDetector` (an
       exercise that turns the trunk fast may need a larger turn to mean a camera cut);
       `fault_min_duration`: shorter faults are flicker; `feedback_linger`: seconds a rep's
@@ -63,7 +67,8 @@ class ExerciseAnalyzer(Analyzer):
     smoothing: ClassVar[tuple[str, dict[str, float]]] = ("none", {})
     gap: ClassVar[float] = 1.0
     exclude_margin: ClassVar[float] = 0.0
-    cut_rep_min_hold: ClassVar[float] = 1.0
+    fault_delay: ClassVar[float] = 0.5  # a fault is known this long after it began (its dwell)
+    cut_rep_min_hold: ClassVar[float] = 0.3
     min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
@@ -92,8 +97,11 @@ class ExerciseAnalyzer(Analyzer):
         self._messages = {f.name: f.message for f in self.spec.faults}
         self.cannot = IntervalLog(min_duration=0.0, merge_gap=0.0)
         self.fault_log = IntervalLog(min_duration=self.fault_min_duration, merge_gap=0.3)
-        self.tally = RepTally(self.spec, self.exclude_margin)
+        self.tally = RepTally(self.spec, self.exclude_margin, self.fault_delay)
+        self.timeline = Timeline()
         self._rep_faults: list[Fault] = []  # faults judged on a whole rep (too fast, ...)
+        self._opening: list[tuple[float, np.ndarray, dict[str, float]]] = []  # the set's first frames
+        self._replay: list[tuple[float, np.ndarray, dict[str, float]]] = []  # ... to read again
         self._set_spans: list[list[float]] = []
         self._recent_person_t: deque[float] = deque(maxlen=64)  # enough to date a confirmed cut
         self._last_t: float | None = None
@@ -102,6 +110,7 @@ class ExerciseAnalyzer(Analyzer):
         self._finished = False
         self._last_rep_note: tuple[float, Rep] | None = None
         self._feedback: Feedback | None = None
+        self._restart = False  # restart_set() asked for a new set at the next frame with a person
         self.on_recalibrate()
         self.on_new_set()
 
@@ -117,8 +126,9 @@ class ExerciseAnalyzer(Analyzer):
 
     def score(self, dev: np.ndarray) -> Scored:
         """The score from each feature's deviation from neutral, in full repetitions (in the
-        order of `neutral_settings.units`). Default: their mean."""
-        return Scored(float(np.mean(dev)))
+        order of `neutral_settings.units`; NaN for a feature too noisy to judge now, and at
+        least one is not). Default: their mean."""
+        return Scored(float(np.nanmean(dev)))
 
     def on_recalibrate(self) -> None:
         """Forget what is learned with the neutral (filters, references): called when a set
@@ -164,6 +174,15 @@ class ExerciseAnalyzer(Analyzer):
         """The movement in progress was not a repetition of this exercise: drop it."""
         self.cycle.cut()
 
+    def restart_set(self) -> None:
+        """Start a new set on demand (a user restarting it): the rep in progress is dropped, never
+        counted; reps waiting out the exclude margin are decided now, so the count is final for
+        the old set; the next frame with a person begins the new set, its neutral learned again.
+        The old set's reps stay in the report."""
+        self.cycle.cut()
+        self._confirm_pending(self._last_t or 0.0, final=True)
+        self._restart = True
+
     def neutral_value(self, key: str) -> float:
         """The learned neutral of one feature (scored or still); NaN before it is learned."""
         return self.neutral.value(key) if self.neutral_ready else math.nan  # type: ignore[union-attr]
@@ -183,6 +202,7 @@ class ExerciseAnalyzer(Analyzer):
     def _recalibrate(self) -> None:
         if self.neutral is not None:
             self.neutral.new_set()
+        self._opening, self._replay = [], []
         self._smooth.reset()
         self.facing.reset()
         self.on_recalibrate()
@@ -228,6 +248,9 @@ class ExerciseAnalyzer(Analyzer):
         if pose.landmarks is None:
             reason = NO_PERSON
         else:
+            if change is None and self._restart:
+                change = SetChange(t, "restarted")
+            self._restart = False
             if change is not None:
                 self._begin_set(change.start)
             reason = self.judge(pose)
@@ -245,14 +268,17 @@ class ExerciseAnalyzer(Analyzer):
         if reason is not None:
             # Too long without judging: the rep in progress cannot be timed any further, and the
             # person may have moved, so calibrate again (once per stretch).
+            # (While the neutral is still being sought there is nothing to forget.)
             if not self._stale and self._last_judged is not None and t - self._last_judged > self.gap:
                 self._close_rep(self.cycle.cut(), cut=True)
-                self._recalibrate()
+                if self.neutral is None or self.neutral.ready:
+                    self._recalibrate()
                 self._stale = True
             faults = reading.faults if reading is not None else frozenset()
             self.fault_log.update(t, set(faults), reading.fault_edges if reading is not None else None)
             fb = self._make_feedback("cannot judge", reading, None, faults, reason)
             self._feedback = fb
+            self.timeline.add(t, math.nan, fb.state)
             return fb
 
         assert reading is not None
@@ -272,62 +298,8 @@ class ExerciseAnalyzer(Analyzer):
             hold = t - cur.reached
         fb = self._make_feedback(state, reading, hold, reading.faults, None)
         self._feedback = fb
+        self.timeline.add(t, reading.score, state, reading.side)
         return fb
-
-    def _with_neutral(self, t: float, r: Reading) -> Reading:
-        """Calibrate, guard and score the reading's features against the neutral (in place)."""
-        neutral = self.neutral
-        assert neutral is not None
-        if r.features is None:
-            return r
-        features = dict(r.features)
-        keys = list(features)
-        smoothed = np.atleast_1d(np.asarray(self._smooth(t, np.array([features[k] for k in keys]))))
-        features = dict(zip(keys, (float(v) for v in smoothed)))
-        neutral.saw(t)
-        if r.cannot_judge is not None:
-            return r
-        vec, learned = neutral.vector(features)
-        if not neutral.ready:
-            state = neutral.calibrate(t, learned, r.learn)
-            r.calibrating = state == CALIBRATING
-            r.cannot_judge = None if r.calibrating else state
-            r.score = math.nan
-            return r
-        recovering = neutral.glitch(t, vec, self.rep_in_progress)
-        dev = neutral.deviation(vec)
-        wild = neutral.wild(t, dev)
-        if wild == "glitch":  # a frame or two far off: a landmark glitch, skip it
-            r.score = math.nan
-            return r
-        if wild == "moved" or self._rep_too_long(t):
-            neutral.relearn()
-            self.cycle.cut()  # whatever was in progress was not a rep from this neutral
-            r.score = math.nan
-            r.cannot_judge = neutral.settings.other_movement
-            return r
-        scored = self.score(dev)
-        r.values.update(scored.values)
-        r.values["noise"] = round(neutral.noise, 3)
-        r.score, r.timing, r.side = scored.score, scored.timing, scored.side
-        if recovering:
-            # The tracker is still forgetting a landmark jump: no rep starts (its frames still
-            # time a rep that rises meanwhile), and nothing is learned.
-            r.score = min(r.score, 0.0)
-            return r
-        at_rest = not self.rep_in_progress and not self.cycle.starting and r.learn
-        neutral.follow(t, learned, dev, at_rest)
-        if neutral.noisy(t) and not self.rep_in_progress:
-            r.score = math.nan
-            r.cannot_judge = BELOW_NOISE
-        return r
-
-    def _rep_too_long(self, t: float) -> bool:
-        """A 'hold' far beyond any prescription means the neutral was learned in the wrong place."""
-        cur = self.cycle.current
-        assert self.neutral is not None
-        longest = self.prescription.hold_max or self.prescription.hold
-        return cur is not None and t - cur.start > max(self.neutral.settings.max_rep_seconds, 3.0 * longest)
 
     def _state(self, reading: Reading) -> str:
         cur = self.cycle.current
@@ -353,11 +325,11 @@ class ExerciseAnalyzer(Analyzer):
             faults=tuple(sorted(faults)), cannot_judge=reason, side=side, by_side=self.tally.by_side(),
         )
 
-    def _close_rep(self, rip: RepInProgress | None, cut: bool) -> None:
+    def _close_rep(self, rip: RepInProgress | None, cut: bool, cycle: RepCycle | None = None) -> None:
         """A movement ended: make it a Rep, held back `exclude_margin` s for an excluding fault."""
         if rip is None or not rip.samples:
             return
-        hold = self.cycle.hold_of(rip)
+        hold = (cycle or self.cycle).hold_of(rip)
         if hold is None:
             return  # moved off neutral but never reached the position: not a rep
         h_start, h_end, seconds = hold
@@ -371,8 +343,6 @@ class ExerciseAnalyzer(Analyzer):
         measured["peak_score"] = round(rip.peak, 3)
         measured["hold_start"] = round(h_start, 3)
         measured["hold_end"] = round(h_end, 3)
-        if cut:
-            measured["cut_short"] = 1.0
         timed = target > 0 or bool(self.prescription.hold_max)
         # The hold from its rounded edges, so it never exceeds the rounded rep it lies in.
         held = round(measured["hold_end"] - measured["hold_start"], 3)
@@ -380,7 +350,7 @@ class ExerciseAnalyzer(Analyzer):
         rep = Rep(
             index=0, start=round(rip.start, 3), end=round(end, 3), set_index=self.set_index,
             side=rip.side, hold=held if timed else None, met=hold_met,
-            hold_met=hold_met if timed else None, measured=measured,
+            hold_met=hold_met if timed else None, cut=cut, measured=measured,
         )
         self._rep_faults.extend(self.rep_faults(rep))
         self.tally.add(rep)
@@ -413,9 +383,13 @@ class ExerciseAnalyzer(Analyzer):
         faults.sort(key=lambda f: (f.start, f.kind))
         self.tally.settle(faults)
         cannot = [Interval(round(s, 3), round(e, 3), k) for k, s, e in self.cannot.intervals() if e > s]
-        sets = [Interval(round(s, 3), round(e, 3), "") for s, e in self._set_spans]
+        sets = [Interval(round(span[0], 3), round(span[1], 3), "") for span in self._set_spans]
         extra: dict[str, object] = {}
         if self.tally.excluding:
             extra["not_counted"] = list(self.tally.excluded)
+        if self.neutral is not None:  # per set: when its neutral was found (None: never)
+            extra["neutral_found_at"] = [round(span[2], 3) if len(span) > 2 else None
+                                         for span in self._set_spans]
         return Report(exercise=self.name, prescription=self.prescription, reps=list(self.tally.reps),
-                      faults=faults, cannot_judge=cannot, sets=sets, extra=extra)
+                      faults=faults, cannot_judge=cannot, sets=sets, extra=extra,
+                      timeline=self.timeline)

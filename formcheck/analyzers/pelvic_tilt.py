@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from formcheck.analyzers.base import Prescription, Reading, Rep, Scored
+from formcheck.analyzers.base import Prescription, Reading, Scored
 from formcheck.analyzers.calibration import NeutralSettings
 from formcheck.analyzers.framework import ExerciseAnalyzer
 from formcheck.analyzers.geometry import (
@@ -44,10 +44,11 @@ BODY = tuple(
     Landmark[f"{s}_{p}"] for s in ("LEFT", "RIGHT") for p in ("SHOULDER", "HIP", "KNEE", "ANKLE")
 )
 
-# Change of each feature in a full posterior tilt (see tilt_features), with the signs measured
-# on a real person (pelvic_tilt_side); rendered bodies move both the other way round, so both
-# directions are scored until the first counted tilt.
-FULL_TILT: dict[str, float] = {"thigh_deg": -1.2, "hip_caudal": 0.025}
+# Change of each feature in a full posterior tilt (see tilt_features). The direction is
+# anatomy's: the pelvis rotates the pubis toward the face, so the hip joint moves toward the head
+# and the trunk-thigh angle opens; measured on the real side-view clip against its corrected
+# label (0.025-0.03 torso lengths, 1.2-1.3 degrees), and what the rendered bodies do.
+FULL_TILT: dict[str, float] = {"thigh_deg": 1.2, "hip_caudal": -0.025}
 
 
 def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
@@ -61,9 +62,9 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     - `bridge`: how far the hip lies above the shoulder-ankle line, in torso lengths (about 0
       lying flat, 0.3-0.5 in a bridge);
     - `wrist_*`, `elbow_*`: where the arm lies in the body's frame, from the shoulder;
-    - `knee_u`, `knee_n`: where the knee lies from the planted ankle, along and across the
-      shoulder->ankle line. A tilt barely moves the knee over the foot (<= 0.04); knees
-      dropping to a side (a trunk rotation) or lifting move it 0.15-0.25.
+    - `knee_u`, `knee_n`: where the knee lies from the planted ankle, along the shoulder->ankle
+      line and above it (its height, positive up). A tilt barely moves the knee over the foot
+      (<= 0.04); knees dropping to a side (a trunk rotation) or lifting move it 0.15-0.25.
     """
     sh, hip, knee, ankle = pose.pixels([joint(p, side) for p in ("shoulder", "hip", "knee", "ankle")])
     axis = hip - sh
@@ -76,14 +77,14 @@ def tilt_features(pose: PoseFrame, side: str) -> dict[str, float]:
     leg = ankle - sh
     leg_len = float(np.linalg.norm(leg))
     lu = leg / leg_len if leg_len > 0 else u
-    ln = np.array([lu[1], -lu[0]])
     return {
         "thigh_deg": angle_deg(sh, hip, knee),
         "hip_caudal": float(np.dot(hip - ankle, u)) / torso,
         "bridge": signed_distance(hip, sh, ankle) / torso,
         "wrist_u": float(np.dot(wrist - sh, u)) / torso, "wrist_n": float(np.dot(wrist - sh, n)) / torso,
         "elbow_u": float(np.dot(elbow - sh, u)) / torso, "elbow_n": float(np.dot(elbow - sh, n)) / torso,
-        "knee_u": float(np.dot(knee - ankle, lu)) / torso, "knee_n": float(np.dot(knee - ankle, ln)) / torso,
+        "knee_u": float(np.dot(knee - ankle, lu)) / torso,
+        "knee_n": signed_distance(knee, sh, ankle) / torso,
     }
 
 
@@ -93,7 +94,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
 
     name: ClassVar[str] = "pelvic_tilt"
     exclude_margin = 1.0  # the way into or out of a bridge passes through a tilt
-    min_hold = 0.5  # under half a second "held" cannot be told from landmark jitter
+    min_hold = 0.0  # a tilt that reaches the position is a tilt, however short its hold
     # Starts at 0.4 of a real-clip tilt; once a tilt has been seen, the next must reach 0.4 of
     # its plateau (MediaPipe often settles a quarter of a tilt off neutral after a release).
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
@@ -102,6 +103,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         units=FULL_TILT,
         still={k: 0.02 for k in KNEE_KEYS},  # the knees still to this (torso lengths)
         other_movement="moving too much for a pelvic tilt",
+        beyond=0.5,  # a tilt only goes one way from rest: half a tilt the other way is the rest
     )
 
     # How far (in full tilts) a feature may move against the score: the angle only corroborates.
@@ -117,22 +119,25 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # thigh at a bent-knee angle to the trunk.
     FEET_UP_BELOW: ClassVar[float] = -0.15
     THIGH_MIN_DEG: ClassVar[float] = 90.0
+    # ... and the knees up: hook-lying puts them 0.57-0.72 torso lengths above the shoulder-ankle
+    # line (measured on every side-view clip, real and rendered); lowered ~30 degrees to a side
+    # they sink below 0.5 (rendered held twists: 0.38-0.46).
+    KNEES_DOWN_BELOW: ClassVar[float] = 0.5
     SIDE_VIEW_MAX: ClassVar[float] = 0.35  # side view below this width ratio
     BRIDGE_ON, BRIDGE_OFF = 0.2, 0.12
 
     def __init__(self, prescription: Prescription | None = None) -> None:
-        self.polarity: int | None = None  # fixed by the session's first counted tilt
         self._slack = np.array([self.SLACK[k] for k in FULL_TILT])
-        self._rep_sign: int | None = None
-        self._sign_now = 1
         super().__init__(prescription)
 
     def on_recalibrate(self) -> None:
-        self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         self._arms_at: np.ndarray | None = None  # where the arms lay when last still
         self._arms_since: float | None = None  # since when they are elsewhere
 
     def on_new_set(self) -> None:
+        # A bridge is judged from any view and needs no neutral: it survives a stretch that could
+        # not be judged, not a new set.
+        self.bridge = Hysteresis(self.BRIDGE_ON, self.BRIDGE_OFF, dwell_on=0.2, dwell_off=0.2)
         # Where the knees lay over the feet at the set's first calibration: the start position.
         # Relearning the neutral does not move it (a knee drop held still would otherwise become
         # the neutral); only a new set, or KNEE_REHOME s with the knees elsewhere, forgets it.
@@ -161,15 +166,27 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return BODY_NOT_VISIBLE
         t = pose.t
         values = {k: round(f[k], 4) for k in REPORTED}
-        if f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG:
-            self.relearn_neutral()
-            return Reading(values=values, cannot_judge=NOT_HOOK_LYING)
         edges: dict[str, float] = {}
-        if self.bridge.update(t, f["bridge"]):
+        # The knees left the start position over the feet (lowered to a side, lifted): another
+        # movement (a trunk rotation), whose first degrees swing the thigh angle and the hip like
+        # a tilt. A fault that excludes any tilt near it, on every frame while they are away.
+        knees_away = self._knees_gone(t, f)
+        if knees_away and KNEES_OFF not in self._knee_fault_on:
+            edges[KNEES_OFF] = self._knees_since  # type: ignore[assignment]
+            self._knee_fault_on = frozenset({KNEES_OFF})
+        if (f["bridge"] < self.FEET_UP_BELOW or f["thigh_deg"] < self.THIGH_MIN_DEG
+                or f["knee_n"] < self.KNEES_DOWN_BELOW):
+            self.relearn_neutral()
+            return Reading(values=values, faults=self._knee_fault_on, fault_edges=edges,
+                           cannot_judge=NOT_HOOK_LYING)
+        # A bridge lifts the hips with the knees up over the feet; knees lowered to a side (a
+        # lower trunk rotation) rotate the pelvis and raise the hip landmark without the hips
+        # leaving the floor: never a bridge.
+        if self.bridge.update(t, 0.0 if self._knees_lowered(f) else f["bridge"]):
             edges[HIPS_OFF_FLOOR] = self.bridge.since if self.bridge.since is not None else t
             if not self.bridge.active:
                 self.relearn_neutral()  # after a bridge, find the neutral position again
-        faults = frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()
+        faults = (frozenset({HIPS_OFF_FLOOR}) if self.bridge.active else frozenset()) | self._knee_fault_on
         # A bridge is visible from an oblique view too; a tilt needs a side view of a supine body.
         if side_view_ratio(pose) > self.SIDE_VIEW_MAX:
             return Reading(faults=faults, fault_edges=edges, values=values, cannot_judge=WRONG_VIEW)
@@ -178,21 +195,14 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         features = {k: f[k] for k in (*FULL_TILT, *KNEE_KEYS)}
         reading = Reading(features=features, faults=faults, fault_edges=edges, values=values,
                           learn=not self.bridge.active)
-        if self._knees_gone(t, f):
-            # The knees left the start position over the feet (dropped to a side, lifted):
-            # another movement (a trunk rotation), whose first degrees swing the thigh angle and
-            # the hip like a tilt. A fault that excludes any tilt it touches; the neutral is
-            # learned again.
-            if KNEES_OFF not in self._knee_fault_on:
-                edges[KNEES_OFF] = self._knees_since  # type: ignore[assignment]
-                self._knee_fault_on = frozenset({KNEES_OFF})
+        if knees_away:  # the neutral is learned again once they are back
             self.relearn_neutral()
             self.abandon_rep()
-            reading.faults = faults | self._knee_fault_on
             reading.cannot_judge = KNEES_MOVING
             return reading
-        if self._knee_fault_on:
+        if self._knee_fault_on:  # the knees are back: the fault ends here
             edges[KNEES_OFF] = t
+            reading.faults = reading.faults - self._knee_fault_on
             self._knee_fault_on = frozenset()
         if self.neutral_ready and self._arms_moved(t, f):
             # A hand over the hip or a raised arm shifts the hip landmark and the shoulder: the
@@ -208,9 +218,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     def _knees_gone(self, t: float, f: dict[str, float]) -> bool:
         """The knees have been away from the start position over the feet for OFF_SECONDS."""
         knee = np.array([f[k] for k in KNEE_KEYS])
-        # (Knees moving while the hips rise are a bridge in the making: the bridge's own fault.)
+        # (Knees moving forward while the hips rise are a bridge in the making: the bridge's own
+        # fault. Knees lowered are not, whatever the hip does.)
         moved = (self._knee_home is not None and not self.bridge.active
-                 and f["bridge"] < self.BRIDGE_OFF
+                 and (f["bridge"] < self.BRIDGE_OFF or self._knees_lowered(f))
                  and bool(np.linalg.norm(knee - self._knee_home) > self.KNEE_MOVE))
         if moved and self._knees_since is None:
             self._knees_since = t
@@ -220,6 +231,11 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             self._knee_home = None  # the feet were placed elsewhere: a new start position
             self._knees_since = None
         return self._knees_since is not None and t - self._knees_since >= self.OFF_SECONDS
+
+    def _knees_lowered(self, f: dict[str, float]) -> bool:
+        """The knees sank toward the floor from the start position (dropped to a side)."""
+        home = self._knee_home
+        return home is not None and home[1] - f["knee_n"] > self.KNEE_MOVE
 
     def _arms_moved(self, t: float, f: dict[str, float]) -> bool:
         """The arms have been away from where they last lay still for OFF_SECONDS."""
@@ -237,30 +253,19 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
         return False
 
     def score(self, dev: np.ndarray) -> Scored:
-        """The tilt score and its direction (+1: as FULL_TILT's signs, -1: the mirror).
+        """The tilt score: the hip's slide along the body, corroborated by the trunk-thigh angle.
 
-        The hip's slide along the body is the measure; the trunk-thigh angle must move with it
-        or stay put, never against it (`SLACK`): a hand or an arm passing the hip pushes the hip
-        landmark about with the angle going every which way, while a tilt moves the two together.
-        Both directions are scored until the session's first counted tilt fixes it; a rep keeps
-        the direction it began in. Holds are timed on the mean of both features: the score (a
-        minimum) saturates on the weaker one and blurs when the position is reached or left.
+        Either feature may carry the tilt (rendered bodies show it in one of them, depending on
+        the body) as long as the other does not move against it by more than a full tilt
+        (`SLACK`): a hand or an arm passing the hip pushes the hip landmark about with the angle
+        going every which way, while a tilt moves the two together. A feature too noisy to judge
+        here (NaN) is left out and the other carries the tilt alone. Only the posterior direction
+        scores: an arched back (an anterior tilt) is not the exercise. Holds are timed on the
+        mean of both features: the score (a minimum) saturates on the weaker one and blurs when
+        the position is reached or left.
         """
-        up = min(float(np.max(dev)), float(np.min(dev + self._slack)))
-        down = min(float(np.max(-dev)), float(np.min(-dev + self._slack)))
-        if not self.rep_in_progress:
-            self._rep_sign = None
-        elif self._rep_sign is None:
-            self._rep_sign = self._sign_now
-        sign = self._rep_sign or self.polarity or (1 if up >= down else -1)
-        self._sign_now = sign
-        score = up if sign > 0 else down
-        return Scored(score, timing=float(sign * np.mean(dev)),
-                      values={"tilt_score": round(score, 3), "polarity": float(sign)})
-
-    def rep_counted(self, rep: Rep) -> None:
-        if self.polarity is None and "polarity" in rep.measured:
-            self.polarity = int(rep.measured["polarity"])
+        score = min(float(np.nanmax(dev)), float(np.nanmin(dev + self._slack)))
+        return Scored(score, timing=float(np.nanmean(dev)), values={"tilt_score": round(score, 3)})
 
     def cue(self, t: float, state: str, reading: Reading | None, hold: float | None,
             faults: frozenset[str]) -> str:

@@ -26,6 +26,8 @@ NOTES = "notes"  # reported with its times; the rep is judged as if it were not 
 EFFECTS = (VOIDS, EXCLUDES, NOTES)
 
 SIDES = ("left", "right")  # the person's own
+# How the person lies for an exercise: on the back (supine) or face down (prone).
+POSTURES = ("supine", "prone")
 # Where the camera is, as `formcheck synth --camera` places it and the labels name it: at floor
 # level looking at the person's side, raised at the side, high at the feet end, or oblique.
 VIEWS = ("side", "side-raised", "oblique", "feet-high")
@@ -33,15 +35,30 @@ VIEWS = ("side", "side-raised", "oblique", "feet-high")
 
 @dataclass(frozen=True)
 class FaultSpec:
-    """A fault as the clinic names it (`hips_off_floor`), its words in the report, its effect."""
+    """A fault as the clinic names it (`hips_off_floor`), its words in the report, its effect.
+
+    `settle`: seconds after an excluding fault ends during which a rep that starts is excluded
+    too (the body settling after another movement reads like the exercise).
+    """
 
     name: str
     message: str
     effect: str = NOTES
+    settle: float = 0.0
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
             raise ValueError(f"fault {self.name}: effect must be one of {EFFECTS}, got {self.effect!r}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value each rep reports (a key of `Rep.measured`), with the words and unit the report
+    shows it in (e.g. the knees' drop, "knee drop", "deg")."""
+
+    key: str
+    label: str
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,10 @@ class ExerciseSpec:
 
     `views` are the camera placements it judges (`formcheck synth --camera` names: side,
     side-raised, feet-high, oblique); `label_events` is where a label file lists its events
-    (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side.
+    (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side;
+    `range_of_motion` is the measured value the report shows as each rep's range of motion
+    (None: the rep's peak score, in full reps); `posture` is how the person lies (`POSTURES`),
+    which the live set-up guidance asks for.
     """
 
     name: str
@@ -60,6 +80,12 @@ class ExerciseSpec:
     sides: tuple[str, ...] = ()
     views: tuple[str, ...] = ()
     label_events: str = ""
+    range_of_motion: Measure | None = None
+    posture: str = ""
+
+    def __post_init__(self) -> None:
+        if self.posture and self.posture not in POSTURES:
+            raise ValueError(f"exercise {self.name}: posture must be one of {POSTURES}, got {self.posture!r}")
 
     @property
     def cli_name(self) -> str:
@@ -91,10 +117,14 @@ EXERCISES: dict[str, ExerciseSpec] = {
             prescription=Prescription(reps=10, hold=3.0, hold_max=5.0),
             faults=(
                 FaultSpec(HIPS_OFF_FLOOR, "hips off the floor (a bridge, not a tilt)", EXCLUDES),
-                FaultSpec("knees_off_start", "knees moved off the start position (not a tilt)", EXCLUDES),
+                # After the knees come back from a twist the pelvis settles for a few seconds
+                # (rendered held twists: a tilt-like drift 2.8 s after the knees returned).
+                FaultSpec("knees_off_start", "knees moved off the start position (not a tilt)", EXCLUDES,
+                          settle=3.0),
             ),
             views=("side", "side-raised"),
             label_events="holds",
+            posture="supine",
         ),
         ExerciseSpec(
             name="trunk_rotation",
@@ -103,6 +133,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
             sides=SIDES,
             views=("side", "side-raised", "feet-high"),
             label_events="excursions",
+            posture="supine",
         ),
         ExerciseSpec(
             name="press_up",
@@ -115,6 +146,9 @@ EXERCISES: dict[str, ExerciseSpec] = {
                     FaultSpec(SHORT_RANGE, "arms not straightened at the top (short range of motion)", NOTES)),
             views=("side", "side-raised"),
             label_events="reps",
+            # The spine's extension at the top (the elbow's is in each rep's measured values too).
+            range_of_motion=Measure("trunk_deg", "trunk angle to the floor", "deg"),
+            posture="prone",
         ),
     )
 }

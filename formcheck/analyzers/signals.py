@@ -192,7 +192,10 @@ class Baseline:
     """The neutral value of a signal for this set, learned while the person is still.
 
     Calibration: the baseline becomes `ready` once the samples of the last `settle` seconds
-    have not drifted by more than `max_drift` (per component, see `drift`; None = no check), and then
+    have not drifted by more than `max_drift` (per component, see `drift`; None = no check), or
+    by more than `noise_factor` x their own jitter where that is larger (a still person seen at
+    a low resolution, or on a frozen frame, still jitters by pixels: stillness is judged against
+    the noise of this clip, not a fixed tolerance), and then
     starts from those samples only, so a movement before it (a set that opens mid-repetition
     and releases) is not averaged into the neutral. After that, `update` keeps a `window` of
     samples and `value` is their median: the analyzer feeds it only at rest, so the baseline
@@ -202,10 +205,12 @@ class Baseline:
     """
 
     def __init__(self, window: float = 3.0, settle: float = 1.0, min_noise: float = 0.0,
-                 max_drift: float | Sequence[float] | np.ndarray | None = None) -> None:
+                 max_drift: float | Sequence[float] | np.ndarray | None = None,
+                 noise_factor: float = 0.0) -> None:
         if settle > window:
             raise ValueError("baseline settle time must not exceed its window")
         self.window, self.settle, self.min_noise = window, settle, min_noise
+        self.noise_factor = noise_factor
         self.max_drift = None if max_drift is None else np.atleast_1d(np.asarray(max_drift, float))
         self.reset()
 
@@ -225,7 +230,15 @@ class Baseline:
         while len(self._samples) > 1 and t - self._samples[1][0] >= keep:
             self._samples.popleft()
         if not self._ready and len(self._samples) >= 6 and self.span >= self.settle * 0.999:
-            self._ready = self.max_drift is None or bool(np.all(self.drift <= self.max_drift))
+            self._ready = self.max_drift is None or bool(np.all(self.drift <= self.allowed_drift))
+
+    @property
+    def allowed_drift(self) -> np.ndarray:
+        """How far each component may drift during calibration (see the class docstring)."""
+        assert self.max_drift is not None
+        if not self.noise_factor or len(self._samples) < 3:
+            return self.max_drift
+        return np.maximum(self.max_drift, self.noise_factor * self.noise)
 
     @property
     def drift(self) -> np.ndarray:

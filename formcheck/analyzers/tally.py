@@ -1,7 +1,8 @@
 """The account of repetitions: which count, which met the prescription, and per side.
 
-A rep that has ended waits `exclude_margin` seconds before it is counted, in case a fault that
-excludes it (a bridge is not a pelvic tilt) shows up just after; then it is counted for good,
+A rep that has ended waits `exclude_margin` seconds (and the `delay` a fault takes to be known,
+its dwell) before it is counted, in case a fault that excludes it (a bridge is not a pelvic
+tilt) shows up just after; then it is counted for good,
 so the live count never goes down. A fault that voids a rep (hips off the floor in a press-up)
 leaves it counted but not met. The faults each rep carries are settled at the end, from the
 final fault intervals.
@@ -18,10 +19,12 @@ FaultSpan = tuple[str, float, float]  # (fault name, start, end)
 class RepTally:
     """Reps waiting, counted and excluded, for one exercise (`spec`)."""
 
-    def __init__(self, spec: ExerciseSpec, exclude_margin: float = 0.0) -> None:
+    def __init__(self, spec: ExerciseSpec, exclude_margin: float = 0.0, delay: float = 0.0) -> None:
         self.spec = spec
         self.margin = exclude_margin
+        self.delay = delay if exclude_margin else 0.0
         self.excluding = spec.faults_with(EXCLUDES)
+        self._settle_after = {f.name: f.settle for f in spec.faults}
         self.voiding = spec.faults_with(VOIDS)
         self.reps: list[Rep] = []  # counted, in order
         self.excluded: list[dict[str, float]] = []  # movements that were another exercise
@@ -43,10 +46,11 @@ class RepTally:
         keep: list[Rep] = []
         counted: list[Rep] = []
         for rep in self._pending:
-            if not final and t < rep.end + m:
+            if not final and t < rep.end + m + self.delay:
                 keep.append(rep)
                 continue
-            if any(k in self.excluding and s - m < rep.end and e + m > rep.start for k, s, e in spans):
+            if any(k in self.excluding and s - m < rep.end and e + max(m, self._settle_after[k]) > rep.start
+                   for k, s, e in spans):
                 self.excluded.append({"start": rep.start, "end": rep.end})
                 continue
             if any(k in self.voiding and s < rep.end and e > rep.start for k, s, e in spans):

@@ -16,7 +16,7 @@ from formcheck.errors import UserError
 
 # Subcommand modules, in the order `--help` lists them. A module that is not there yet (its
 # feature has not landed) is simply not offered.
-COMMANDS = ("analyze", "live", "replay", "eval", "synth", "models")
+COMMANDS = ("analyze", "live", "replay", "report", "progress", "eval", "synth", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

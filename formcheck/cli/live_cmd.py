@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -17,80 +16,99 @@ from formcheck.cli.common import (
 )
 from formcheck.errors import UserError
 
-WINDOW = "formcheck (q or Esc quits)"
-
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from formcheck.live import DEFAULT_REST, ROUTINES
+
     p = sub.add_parser(
         "live",
         help="coach live from a webcam",
         description=(
-            "Show the annotated camera stream in a window (q or Esc quits) and write the same "
-            "outputs as `analyze` when the session ends. A video file given as --camera is "
+            "Coach in front of a webcam: set-up guidance, then the count, the hold timer and one "
+            "cue at a time on a screen read from the mat (q or Esc quits, space pauses, r "
+            "restarts the set, n goes to the next exercise); the same outputs as `analyze` and "
+            "the landmark recording when the session ends. A video file given as --camera is "
             "played at its own pace, as if it were a camera."
         ),
     )
-    p.add_argument(
-        "--camera",
-        default="0",
-        metavar="N|URL|FILE",
-        help="camera index (default 0), stream URL, or a video file played as a camera",
-    )
+    p.add_argument("--camera", default="0", metavar="N|URL|FILE",
+                   help="camera index (default 0), stream URL, or a video file played as a camera")
+    p.add_argument("--list-cameras", action="store_true", help="list the cameras that can be opened, and exit")
     add_out_arg(p)
     add_model_arg(p)
     add_exercise_args(p)
+    p.add_argument("--routine", metavar="NAME", choices=sorted(ROUTINES),
+                   help=f"exercises in turn with a rest between ({', '.join(sorted(ROUTINES))}: "
+                        "pelvic tilt, lower trunk rotation, press-up), one report for all")
+    p.add_argument("--rest", type=float, default=DEFAULT_REST, metavar="S",
+                   help=f"rest between the exercises of a routine, seconds (default {DEFAULT_REST:g})")
+    p.add_argument("--voice", action="store_true", help="speak counts and cues (offline: espeak-ng)")
+    p.add_argument("--debug", action="store_true", help="show frame rate, latency and dropped frames")
     p.add_argument("--mirror", action="store_true", help="show the window as a mirror (selfie view)")
     p.add_argument("--no-window", action="store_true", help="no window: outputs only")
     p.add_argument("--record", metavar="FILE", help="also save the raw camera stream as an MP4")
     return p
 
 
-def _window_show():
-    """A `show(image) -> keep_going` for an OpenCV window; fails early without a display."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise UserError("no display to open a window on; use --no-window")
-    import cv2
+def _list_cameras() -> int:
+    from formcheck.live.cameras import list_cameras
 
-    from formcheck.safety import SAFETY_NOTE
+    found = list_cameras()
+    for cam in found:
+        print(cam.line())
+    if not found:
+        print("formcheck: no camera could be opened (is one plugged in, and not in use?)", file=sys.stderr)
+        return 1
+    return 0
 
-    print(SAFETY_NOTE)
+
+def _coach(args: argparse.Namespace):  # noqa: ANN202 (formcheck.live.LiveCoach | None)
+    from formcheck.analyzers import title_of
+    from formcheck.live import exercise_coach, missing_analyzers, routine_coach, routine_of
+
+    if not args.routine:
+        analyzer = make_analyzer(args)
+        return exercise_coach(analyzer) if analyzer is not None else None
+    if args.exercise or args.reps is not None or args.hold is not None:
+        raise UserError("--routine takes each exercise's own prescription: drop --exercise, --reps and --hold")
+    if not args.rest >= 0:
+        raise UserError(f"--rest must be a number of seconds >= 0, got {args.rest!r}")
+    routine = routine_of(args.routine)
+    for name in missing_analyzers(routine):
+        print(f"formcheck: {title_of(name).lower()} has no analyzer in this version: the {routine.name} "
+              "routine goes on without it", file=sys.stderr)
     try:
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
-    except cv2.error as exc:
-        raise UserError(f"cannot open a window ({exc.msg.strip() if hasattr(exc, 'msg') else exc}); use --no-window") from None
-
-    def show(image) -> bool:
-        cv2.imshow(WINDOW, image)
-        key = cv2.waitKey(1) & 0xFF
-        if key in (ord("q"), 27):
-            return False
-        # The window's close button: stop as if q was pressed.
-        return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) >= 1
-
-    return show
+        return routine_coach(routine, rest=args.rest)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_cameras:
+        return _list_cameras()
+    from formcheck.live import find_speaker
     from formcheck.pipeline import run_live
 
-    analyzer = make_analyzer(args)
+    coach = _coach(args)
     out_dir = prepare_out_dir(args.out)
     if args.record:
         prepare_out_dir(Path(args.record).parent if Path(args.record).parent != Path("") else ".")
-    show = None if args.no_window else _window_show()
-    try:
-        outcome = run_live(
-            args.camera,
-            out_dir,
-            model=args.model,
-            analyzer=analyzer,
-            mirror=args.mirror,
-            show=show,
-            record=Path(args.record) if args.record else None,
-        )
-    finally:
-        if show is not None:
-            import cv2
+    speaker = find_speaker() if args.voice else None
+    if args.voice and speaker is None:
+        print("formcheck: no speech engine found (apt-get install espeak-ng); going on without voice",
+              file=sys.stderr)
+    window = None
+    if not args.no_window:
+        from formcheck.live.window import Window
+        from formcheck.safety import SAFETY_NOTE
 
-            cv2.destroyAllWindows()
+        window = Window()
+        print(SAFETY_NOTE)
+    try:
+        outcome = run_live(args.camera, out_dir, model=args.model, coach=coach, mirror=args.mirror,
+                           display=window, speaker=speaker, debug=args.debug,
+                           record=Path(args.record) if args.record else None)
+    finally:
+        if window is not None:
+            window.close()
     return report_outcome(outcome)

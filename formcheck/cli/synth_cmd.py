@@ -57,6 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "plank (held --hold s per rep)")
     p.add_argument("--fault-reps", default=None, metavar="N[,N...]",
                    help="1-based reps that carry the fault (default: all)")
+    p.add_argument("--sensor-noise", type=float, default=0.0, metavar="SIGMA",
+                   help="camera sensor noise: Gaussian pixel noise of this standard deviation "
+                        "(0-255 levels; default 0), so the landmarks jitter as a poor webcam's do")
     p.add_argument("--crf", type=int, default=DEFAULT_CRF,
                    help=f"H.264 quality (lower is larger; default {DEFAULT_CRF}: near-lossless, "
                         "so slow movements are not held back by the encoder)")
@@ -132,6 +135,8 @@ def check_args(args: argparse.Namespace):
             raise UserError(f"--duration must be 0.1-600 s, got {args.duration}")
         if holds and max(holds) >= args.duration:
             raise UserError(f"--hold {max(holds):g} s is longer than the clip (--duration {args.duration:g} s)")
+    if not 0 <= args.sensor_noise <= 60:
+        raise UserError(f"--sensor-noise must be 0-60 levels, got {args.sensor_noise}")
     from formcheck.synth.state import parse_body  # numpy only
 
     try:
@@ -152,7 +157,7 @@ def check_args(args: argparse.Namespace):
                 rest=args.rest, lead_in=args.lead_in, duration=args.duration,
                 seed=args.seed), \
         dict(camera=args.camera, width=width, height=height, fps=args.fps, body=args.body,
-             crf=args.crf), out
+             crf=args.crf, sensor_noise=args.sensor_noise), out
 
 
 def _writable(folder: Path) -> bool:

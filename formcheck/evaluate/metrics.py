@@ -2,8 +2,8 @@
 
 - Counts: pass within the label's tolerance, exact, off by exactly one, and the normalized
   error |reported - true| / max(true, 1) (so a clip with 0 true reps still weighs one rep).
-- Holds: reported holds matched one-to-one to labelled holds by time overlap, largest overlap
-  first; the error of a match is reported length - labelled length (seconds). Unmatched holds
+- Holds: reported holds matched one-to-one to labelled holds by time overlap (at least half
+  the shorter of the two), largest overlap first; the error of a match is reported length - labelled length (seconds). Unmatched holds
   on either side are listed, never dropped.
 - Hips off the floor: frame-level agreement on the clip's own frame times (a frame is "off" when
   its time falls in an interval), pooled across clips by summing the confusion counts, so long
@@ -127,6 +127,10 @@ class HoldMatch:
         }
 
 
+# The share of the shorter interval a labelled and a reported event must overlap to match.
+MIN_OVERLAP = 0.5
+
+
 def overlap(a: Interval, b: Interval) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
@@ -140,8 +144,7 @@ def match_holds(
 
     `labelled` are the intervals matched on; a labelled hold's length is its interval's length
     unless `labelled_lengths` gives it (a rendered excursion or press-up: the interval is the
-    whole movement, the hold a part of it). A pair must overlap by more than zero seconds; ties
-    are broken by time order so the result does not depend on the input order.
+    whole movement, the hold a part of it). Pairs are made as `match_intervals` makes them.
     """
     lengths = list(labelled_lengths) if labelled_lengths is not None else [None] * len(labelled)
     pairs, lone_l, lone_r = match_intervals(labelled, [(r.start, r.end) for r in reported])
@@ -157,10 +160,17 @@ def match_intervals(
     """One-to-one matching by overlap: ([(labelled i, reported j, overlap s)] in labelled time
     order, unmatched labelled indices, unmatched reported indices).
 
-    Largest overlap first; a pair must overlap by more than zero seconds (touching is not
-    overlapping); ties go to the earlier interval, so equal inputs give equal results.
+    A pair must overlap by at least `MIN_OVERLAP` of the shorter of the two (and by more than
+    zero seconds: touching is not overlapping), so a hold placed in the rest beside a labelled
+    hold is an extra one and the labelled hold is missed, not "matched". Largest overlap first;
+    ties go to the earlier interval, so equal inputs give equal results.
     """
-    cands = [(overlap(lab, rep), i, j) for i, lab in enumerate(labelled) for j, rep in enumerate(reported)]
+    def fits(lab: Interval, rep: Interval) -> float:
+        ov = overlap(lab, rep)
+        shorter = min(lab[1] - lab[0], rep[1] - rep[0])
+        return ov if ov > 0 and ov >= MIN_OVERLAP * shorter else 0.0
+
+    cands = [(fits(lab, rep), i, j) for i, lab in enumerate(labelled) for j, rep in enumerate(reported)]
     cands = sorted((c for c in cands if c[0] > 0), key=lambda c: (-c[0], c[1], c[2]))
     used_l: set[int] = set()
     used_r: set[int] = set()

@@ -141,7 +141,7 @@ LEGEND = [
     "- **expected** = the label's count ± its tolerance; **pass** = the reported count is within it. "
     "A count is every repetition detected, good or faulty; meeting the prescription is scored "
     "separately (holds, faults).",
-    "- **holds**: each reported rep matched one-to-one to a labelled hold by time overlap; error = "
+    "- **holds**: each reported hold matched one-to-one to a labelled hold overlapping at least half the shorter of the two; error = "
     "reported hold length - labelled hold length; \"extra\" = reported holds matching no labelled hold; "
     "\"long enough right\" = matched holds where the analyzer's verdict on the hold (long enough or not, "
     "whatever a fault did to the rep) agrees with the labelled length against the default prescribed hold.",
@@ -149,7 +149,7 @@ LEGEND = [
     "faults against the labelled intervals, on the clip's own frame times (pooled over clips in the "
     "summary); \"agree: none\" = nothing labelled and nothing reported.",
     "- **labelled events**: labelled holds / excursions / press-ups matched one-to-one to reported "
-    "reps by time overlap (a right count made of a false rep and a missed one shows here); "
+    "reps overlapping at least half the shorter (a right count made of a false rep and a missed one shows here); "
     "**events P / R** = matched / reported and matched / labelled, pooled over clips.",
     "- **exact / off by one**: share of clips whose count is exactly right / off by exactly one; "
     "**MAE** = mean |reported - true| / max(true, 1).",

@@ -50,14 +50,16 @@ class HoldRingAnnotator:
             return None
         return cx, cy, radius
 
-    def annotate(self, image: np.ndarray, feedback: Feedback | None) -> np.ndarray:
+    def annotate(self, image: np.ndarray, feedback: Feedback | None,
+                 at: tuple[int, int, int] | None = None) -> np.ndarray:
+        """Draw the ring in its corner, or at `at` (centre x, centre y, radius) when given."""
         if feedback is None or not feedback.hold_target or feedback.hold_elapsed is None:
             return image
         elapsed = max(0.0, float(feedback.hold_elapsed))
         target = float(feedback.hold_target)
         if not (math.isfinite(elapsed) and math.isfinite(target)) or target <= 0:
             return image
-        geometry = self.geometry(image)
+        geometry = at or self.geometry(image)
         if geometry is None:
             return image  # too small an image for a ring
         cx, cy, radius = geometry

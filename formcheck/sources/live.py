@@ -46,7 +46,7 @@ class LatestFrame:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._pending: tuple[float, np.ndarray] | None = None
+        self._pending: tuple[float, np.ndarray, float] | None = None  # (t, image, put at)
         self._finished = False
         self.reason: str | None = None  # why the producer finished; None = natural end
         self.dropped = 0
@@ -57,9 +57,9 @@ class LatestFrame:
         with self._cond:
             if self._pending is not None:
                 self.dropped += 1
-            self._pending = (t, image)
-            self.produced += 1
             self.last_put = time.monotonic()
+            self._pending = (t, image, self.last_put)
+            self.produced += 1
             self._cond.notify_all()
 
     def finish(self, reason: str | None) -> None:
@@ -73,8 +73,9 @@ class LatestFrame:
     def finished(self) -> bool:
         return self._finished
 
-    def take(self, deadline: Callable[[], float | None]) -> tuple[float, np.ndarray] | bool:
-        """The newest frame; False once finished and empty; True when `deadline()` passed first.
+    def take(self, deadline: Callable[[], float | None]) -> tuple[float, np.ndarray, float] | bool:
+        """The newest frame (t, image, monotonic time it was put); False once finished and empty;
+        True when `deadline()` passed first.
 
         `deadline` is re-read on every wake-up (it moves with each new frame), and None means
         wait for ever.
@@ -160,8 +161,8 @@ class _ThreadedSource(Source):
                 if item is False:
                     self.ended_reason = self._slot.reason
                     break
-                t, image = item
-                yield Frame(t=t, image=image, index=index)
+                t, image, captured = item
+                yield Frame(t=t, image=image, index=index, captured=captured)
                 index += 1
         finally:
             self.info.extra["delivered_frames"] = index

@@ -41,6 +41,9 @@ class RenderParams:
     fps: float = 30.0
     body: str = "average"
     crf: int = DEFAULT_CRF  # see formcheck.synth.DEFAULT_CRF
+    # Camera sensor noise: the standard deviation (0-255 levels) of Gaussian noise added to
+    # every pixel of every frame, so the pose landmarks jitter as a poor webcam's do.
+    sensor_noise: float = 0.0
     command: list[str] = field(default_factory=list)
 
 
@@ -53,6 +56,7 @@ def render_session(script_params: ScriptParams, render_params: RenderParams, out
     """Render to `out` (MP4) and `out.truth.json`; returns the truth dict."""
     script = build_script(script_params)
     rng = np.random.default_rng(script_params.seed + 1000)
+    noise_rng = np.random.default_rng(script_params.seed + 2000)
     phenotype = parse_body(render_params.body)
     body = Body(phenotype)
     poser = LyingPoser(body, prone=script.prone, rng=rng, support=script.support)
@@ -83,6 +87,9 @@ def render_session(script_params: ScriptParams, render_params: RenderParams, out
             vertices, keypoints = body.skin(poses)
             for k, i in enumerate(idx):
                 image, depth = renderer.render(vertices[k])
+                if render_params.sensor_noise > 0:
+                    noisy = image + noise_rng.normal(0.0, render_params.sensor_noise, image.shape)
+                    image = np.clip(noisy, 0, 255).astype(np.uint8)
                 frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 frame.pts = i
                 frame.time_base = frame_time_base
