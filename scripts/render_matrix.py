@@ -77,18 +77,36 @@ def matrix() -> list[dict]:
         seed += 1
         add(f"trunk_rotation_{camera}_shoulder_lift", "trunk-rotation", camera, "slow", "older", seed,
             "--reps", "1", "--hold", "3", fault="shoulder-lift")
-    # Press-up: side, raised side and oblique; short range; hips lifting.
-    for camera in ("side", "side-raised", "oblique"):
+    # Press-up (seeds from 300 whatever the rows above): side and raised side, slow and fast,
+    # three bodies, holds long and short; a short range; hips lifting; push-ups from the toes
+    # and the knees and a plank held (none of them a press-up); one oblique view (not judged);
+    # lying face down, still.
+    seed = 300
+    for camera in ("side", "side-raised"):
         for tempo in ("slow", "fast"):
-            seed += 1
-            add(f"press_up_{camera}_{tempo}", "press-up", camera, tempo,
-                "man" if tempo == "slow" else "woman", seed, "--reps", "3", "--hold", "2")
+            for body in BODIES[:3]:
+                seed += 1
+                add(f"press_up_{camera}_{tempo}_{body}", "press-up", camera, tempo, body, seed,
+                    "--reps", "3", "--hold", "2.5,1.2,3.5")
         seed += 1
-        add(f"press_up_{camera}_short_range", "press-up", camera, "normal", "heavy", seed,
+        add(f"press_up_{camera}_short_range", "press-up", camera, "normal", "slim-tall", seed,
             "--reps", "2", "--hold", "2", "--range", "120")
         seed += 1
-        add(f"press_up_{camera}_hips_lift", "press-up", camera, "normal", "slim-tall", seed,
+        add(f"press_up_{camera}_hips_lift", "press-up", camera, "normal", "older", seed,
             "--reps", "3", "--hold", "2", "--fault-reps", "2,3", fault="hips-lift")
+        seed += 1
+        add(f"press_up_{camera}_push_up", "press-up", camera, "normal", "man", seed,
+            "--reps", "3", "--hold", "1", fault="push-up")
+        seed += 1
+        add(f"press_up_{camera}_knee_push_up", "press-up", camera, "normal", "woman", seed,
+            "--reps", "3", "--hold", "1", fault="knee-push-up")
+        seed += 1
+        add(f"press_up_{camera}_plank", "press-up", camera, "normal", "heavy", seed,
+            "--reps", "2", "--hold", "4", fault="plank")
+    seed += 1
+    add("press_up_oblique_man", "press-up", "oblique", "normal", "man", seed, "--reps", "2", "--hold", "2")
+    seed += 1  # lying face down, still: nothing to count
+    add("press_up_side_lying_still", "press-up", "side", "normal", "woman", seed, "--reps", "0", "--lead-in", "10")
     # Pelvic tilt on what a real user's camera does to the signal: low resolution, a noisy
     # sensor; what the analyzer must not take for tilts or bridges (a lying twist held); and
     # tilts barely held. Seeds from 500, so adding these shifted no earlier clip.
@@ -126,6 +144,11 @@ def ci_set() -> list[dict]:
         ("ci_press_up_hips_lift_side", ["press-up", "--reps", "2", "--hold", "1", "--tempo", "fast",
                                         "--fault", "hips-lift", "--fault-reps", "2", "--body", "slim-tall",
                                         "--seed", "14"]),
+        ("ci_press_up_short_range_raised", ["press-up", "--reps", "2", "--hold", "2.5,1.2", "--range", "120",
+                                            "--camera", "side-raised", "--tempo", "fast", "--body", "heavy",
+                                            "--seed", "16"]),
+        ("ci_press_up_push_up_side", ["press-up", "--reps", "2", "--hold", "0.5", "--fault", "push-up",
+                                      "--tempo", "fast", "--body", "man", "--seed", "17"]),
         ("ci_rest_side", ["rest", "--duration", "4", "--body", "older", "--seed", "15"]),
     ]
     rows = []

@@ -74,14 +74,18 @@ def lying_points(tilt: float = 0.0, bridge: float = 0.0, thigh_deg_per_tilt: flo
         for lm, reach in ((L.RIGHT_ELBOW, 0.45), (L.RIGHT_WRIST, 0.85), (L.RIGHT_PINKY, 0.9),
                           (L.RIGHT_INDEX, 0.92), (L.RIGHT_THUMB, 0.9)):
             pts[lm] = shoulder + reach * TORSO * np.array([math.cos(a), -math.sin(a)])
-    # The far (left) side sits a few pixels behind: slightly up and shifted.
+    return with_far_side(pts)
+
+
+def with_far_side(pts: dict[L, np.ndarray]) -> dict[L, np.ndarray]:
+    """The near (right) side's joints and the far (left) side's, a few pixels behind: slightly
+    up and shifted, as MediaPipe places them in a side view."""
     far = {}
     for lm, p in pts.items():
         name = lm.name.replace("RIGHT_", "LEFT_")
         if name in L.__members__ and name != lm.name:
             far[L[name]] = p + np.array([3.0, -4.0])
-    pts.update(far)
-    return pts
+    return {**pts, **far}
 
 
 def standing_points() -> dict[L, np.ndarray]:

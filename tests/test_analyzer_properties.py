@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from formcheck.analyzers import ANALYZERS
 from formcheck.landmarks import PoseFrame
 from synthetic_pose import SIZE, lying_points, session, to_pose
+from synthetic_prone import press_session
 
 ANALYZER_CLASSES = sorted(ANALYZERS.values(), key=lambda c: c.name)
 
@@ -69,6 +70,24 @@ def test_messy_lying_streams(tilts, bridges, away, noise, jitter, drop, fps, see
     for cls in ANALYZER_CLASSES:
         frames = list(session(26.0, tilts=tilts, bridges=bridges, fps=fps, noise_px=noise, seed=seed,
                               present=present, jitter=jitter, drop=drop))
+        _check_stream(cls, frames)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    presses=events, lifts=st.lists(st.tuples(st.floats(1.0, 24.0), st.floats(0.0, 3.0)), max_size=2),
+    away=absences, noise=st.floats(0.0, 3.0), jitter=st.floats(0.0, 0.015),
+    drop=st.floats(0.0, 0.4), fps=st.sampled_from([15.0, 25.0, 30.0, 60.0]), seed=st.integers(0, 999),
+    plank=st.sampled_from([0.0, 1.0]),
+)
+def test_messy_prone_streams(presses, lifts, away, noise, jitter, drop, fps, seed, plank):
+    """Face down: press-ups, hips lifting, push-ups from the toes (synthetic_prone.py)."""
+    def present(t):
+        return not any(s <= t < s + d for s, d in away)
+
+    for cls in ANALYZER_CLASSES:
+        frames = list(press_session(26.0, presses=presses, hip_lifts=lifts, fps=fps, noise_px=noise,
+                                    seed=seed, present=present, jitter=jitter, drop=drop, plank=plank))
         _check_stream(cls, frames)
 
 

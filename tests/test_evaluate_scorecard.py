@@ -16,7 +16,7 @@ import pytest
 from formcheck.analyzers.base import Analyzer, Fault, Feedback, Prescription, Rep, Report
 from formcheck.errors import UserError
 from formcheck.evaluate.labels import label_files
-from formcheck.evaluate.scorecard import evaluate, run_analyzer
+from formcheck.evaluate.scorecard import evaluate, reported_holds, run_analyzer
 from formcheck.evaluate.tables import render
 from formcheck.landmarks import PoseFrame
 from formcheck.recording import RecordingWriter, read_recording
@@ -241,3 +241,13 @@ def test_a_clip_that_is_not_the_labelled_one_is_flagged(tmp_path: Path) -> None:
     [row] = card.rows
     assert "label says 500 frames but the clip gave 40" in row["warnings"][0]
     assert "label says 500 frames" in render(card, markdown=True).split("## Warnings")[1]
+
+
+def test_a_voided_rep_held_long_enough_is_judged_on_its_hold() -> None:
+    """"Long enough right" compares the hold's verdict: a press-up voided by its hips was still
+    held long enough; an analyzer giving no separate hold verdict is judged on `met`."""
+    voided = Rep(index=1, start=1.0, end=5.0, hold=2.5, met=False, hold_met=True)
+    short = Rep(index=2, start=6.0, end=9.0, hold=1.0, met=False, hold_met=False)
+    plain = Rep(index=3, start=10.0, end=13.0, hold=2.0, met=True)
+    report = Report("press_up", Prescription(reps=3, hold=2.0), reps=[voided, short, plain])
+    assert [h.met for h in reported_holds(report)] == [True, False, True]

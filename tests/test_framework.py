@@ -219,6 +219,62 @@ def test_interval_log_split_closes_and_never_merges_across():
     assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]
 
 
+@pytest.mark.parametrize("share, error", [(0.5, 0.26), (0.8, 0.11)])
+def test_hold_between_slow_ramps_with_a_higher_plateau_share(share, error):
+    """A 1.2 s hold between 2.2 s cosine ramps at 15 fps: at half the peak the ramps' upper halves
+    pull the plateau down and the hold reads long; a clean signal may use a higher share."""
+    cycle = RepCycle(on=0.45, off=0.25, dwell=0.2, reach=0.7, release=0.3, plateau_share=share)
+    done = None
+    for i in range(14 * 15):
+        t = i / 15
+        level = trapezoid(t, 2.0, 1.2, 2.2)
+        done = cycle.update(t, level, None, {"x": 1.0}, 0.08 + 0.92 * level) or done
+    assert cycle.hold_of(done)[2] - 1.2 == pytest.approx(error, abs=0.03)
+    with pytest.raises(ValueError, match="plateau_share"):
+        RepCycle(plateau_share=1.0)
+
+
+def test_a_rise_right_after_a_release_is_timed_from_its_own_foot():
+    """A short rest between two reps: the second rep's lookback opens on the first's release
+    tail, above a quarter of the plateau, and the timing signal rests a fifth of the way up
+    (the trunk's angle of a body lying flat). Its rise is timed from the lowest point before
+    it, not from the plateau's edge (samples/press_up_hips_lift_side: 2 s read 2.48 s)."""
+    cycle = RepCycle(on=0.45, off=0.25, dwell=0.2, reach=0.7, release=0.3, release_dwell=0.15,
+                     plateau_share=0.8)
+    done = []
+    for i in range(16 * 30):
+        t = i / 30
+        level = trapezoid(t, 2.0, 2.0, 1.3) + trapezoid(t, 7.4, 2.0, 1.3)  # rest 0.8 s
+        r = cycle.update(t, level, None, {"x": 1.0}, 0.2 + 0.8 * level)
+        if r is not None:
+            done.append(cycle.hold_of(r)[2])
+    assert done == pytest.approx([2.0, 2.0], abs=0.12)
+
+
+def test_set_params_tune_what_counts_as_a_camera_cut():
+    """A body turning 20 degrees between two frames and staying so is a camera cut by default;
+    an exercise whose trunk turns fast (set_params) may ask for more."""
+
+    class Turning(Lean):
+        set_params = {"turn_jump": 30.0}
+
+    def turned(t: float) -> object:
+        pts = lying_points()
+        if t >= 3.0:
+            a = np.radians(20.0)
+            rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+            mid = (pts[L.RIGHT_SHOULDER] + pts[L.RIGHT_HIP]) / 2  # turned about the torso's centre
+            pts = {lm: mid + rot @ (p - mid) for lm, p in pts.items()}
+        return to_pose(t, pts)
+
+    frames = [turned(i / 30) for i in range(180)]
+    for cls, sets in ((Lean, 2), (Turning, 1)):
+        a = cls()
+        for f in frames:
+            a.update(f)
+        assert len(a.report().sets) == sets
+
+
 def test_the_report_says_when_each_sets_neutral_was_found():
     a = Lean()
     for p in lean_stream([(3, 1.5, 1)], duration=6.0):

@@ -90,6 +90,16 @@ def test_press_up_fault_marks_the_rep_and_its_hips_off_floor_interval() -> None:
     assert s.state_at(s.press_reps[0]["top"]).press == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("fault, support", [("push-up", "toes"), ("knee-push-up", "knees"), ("plank", "toes")])
+def test_push_ups_and_a_plank_are_no_press_ups_and_keep_the_hips_up_throughout(fault: str, support: str) -> None:
+    s = build_script(ScriptParams("press-up", reps=2, hold=(1.0,), fault=fault))
+    assert s.support == support and s.press_reps == []
+    assert s.hips_off_floor() == [{"start": 0.0, "end": round(s.duration, 3)}]
+    presses = {round(k.press, 3) for _, k in s.keys}
+    assert presses == ({1.0} if fault == "plank" else {0.0, 1.0})
+    assert "no press-up" in s.notes[0]
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), reps=st.integers(0, 4),
        hold=st.floats(0.0, 6.0), tempo=st.sampled_from(["slow", "normal", "fast"]))
@@ -237,6 +247,7 @@ def test_mediapipe_finds_the_rendered_person_where_the_truth_says(video: Path) -
     (["pelvic-tilt", "--size", "640by360"], "--size must look like"),
     (["pelvic-tilt", "--fault", "hips-lift"], "unknown fault 'hips-lift' for pelvic-tilt"),
     (["press-up", "--range", "40"], "--range 40.0 is outside"),
+    (["press-up", "--fault", "push-up", "--fault-reps", "1"], "--fault push-up replaces every press-up"),
     (["pelvic-tilt", "--body", "giant"], "unknown body 'giant'"),
     (["pelvic-tilt", "--order", "up"], "--order must list left and/or right"),
 ])
@@ -355,6 +366,37 @@ def test_posed_joints_move_smoothly_from_frame_to_frame(exercise: str, body: str
     steps = np.linalg.norm(np.diff(np.array(track), axis=0), axis=2)  # metres per frame
     assert steps.max() > 0.002  # the script moved the body
     assert np.abs(np.diff(steps, axis=0)).max() < 0.006
+
+
+@pytest.mark.synth
+@pytest.mark.skipif(SYNTH_MISSING is not None, reason=SYNTH_MISSING or "")
+@pytest.mark.parametrize("body", ["man", "slim-tall"])
+def test_prone_poses_straighten_the_arms_and_lie_on_the_mat(body: str) -> None:
+    """A press-up reaches the scripted elbow extension at the top (its hands once sat where the
+    trunk could not rise enough: 131 degrees for 175) with the legs on the mat (the rest mesh's
+    legs, turned prone, floated ~10 cm); push-ups and a plank straighten the arms too; no part of
+    the body sinks through the floor (a hand under the lying shoulder folded the forearm into it)."""
+    from formcheck.synth.body import Body, parse_body
+    from formcheck.synth.posing import MAT_TOP, LyingPoser
+    from formcheck.synth.state import LyingState
+
+    b = Body(parse_body(body))
+    names = list(b.keypoint_labels)
+
+    def elbow(k: np.ndarray) -> float:
+        s, e, w = (k[names.index(f"left_{j}")] for j in ("shoulder", "elbow", "wrist"))
+        u, v = s - e, w - e
+        return float(np.degrees(np.arccos(np.dot(u, v) / np.linalg.norm(u) / np.linalg.norm(v))))
+
+    for support in ("floor", "toes", "knees"):
+        poser = LyingPoser(b, prone=True, rng=np.random.default_rng(0), support=support)
+        poses = [poser.pose(LyingState(press=p, top_elbow=top)) for p, top in
+                 ((0.0, 175.0), (0.5, 175.0), (1.0, 175.0), (1.0, 120.0))]
+        vertices, keypoints = b.skin(poses)
+        assert elbow(keypoints[2]) > 166 and elbow(keypoints[3]) == pytest.approx(120, abs=4)
+        assert vertices[:, :, 2].min() > -0.02  # at most the fingertips' curl below the palm
+        knee = keypoints[0][names.index("left_knee"), 2] - MAT_TOP
+        assert (knee < 0.08) == (support != "toes")  # a plank on the toes lifts the knees
 
 
 @pytest.mark.synth

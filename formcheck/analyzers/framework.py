@@ -56,8 +56,10 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     - `min_hold`, `cut_rep_min_hold`: the shortest hold that makes a rep, and the shortest for
       a rep cut by the end of a set or of the video (never seen released: counted, its hold
       marked "at least", `Rep.cut`);
-    - `cycle_params`: thresholds of the `RepCycle`; `fault_min_duration`: shorter faults are
-      flicker; `feedback_linger`: seconds a rep's verdict stays on screen.
+    - `cycle_params`: thresholds of the `RepCycle`; `set_params`: of the `SetDetector` (an
+      exercise that turns the trunk fast may need a larger turn to mean a camera cut);
+      `fault_min_duration`: shorter faults are flicker; `feedback_linger`: seconds a rep's
+      verdict stays on screen.
     """
 
     spec: ClassVar[ExerciseSpec]
@@ -70,6 +72,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
     min_hold: ClassVar[float] = 0.0
     fault_min_duration: ClassVar[float] = 0.3
     cycle_params: ClassVar[dict[str, float]] = {}
+    set_params: ClassVar[dict[str, float]] = {}
     feedback_linger: ClassVar[float] = 2.5
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -86,7 +89,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
 
     def __init__(self, prescription: Prescription | None = None) -> None:
         super().__init__(prescription)
-        self.sets = SetDetector(gap=self.gap)
+        self.sets = SetDetector(gap=self.gap, **self.set_params)
         self.cycle = RepCycle(**self.cycle_params)
         self.facing = SideVote()
         self.neutral = Neutral(self.neutral_settings) if self.neutral_settings else None

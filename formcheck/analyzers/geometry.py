@@ -56,6 +56,7 @@ _PAIRS = {
     "knee": (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
     "ankle": (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
     "heel": (Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
+    "toe": (Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX),
     "elbow": (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
     "wrist": (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
     "ear": (Landmark.LEFT_EAR, Landmark.RIGHT_EAR),

@@ -106,6 +106,7 @@ class ExerciseSpec:
 
 
 HIPS_OFF_FLOOR = "hips_off_floor"  # a fault two exercises share, scored against the labels
+SHORT_RANGE = "short_range"  # a press-up whose arms stop short of straight at the top
 
 EXERCISES: dict[str, ExerciseSpec] = {
     spec.name: spec
@@ -138,9 +139,15 @@ EXERCISES: dict[str, ExerciseSpec] = {
             name="press_up",
             title="Press-up",
             prescription=Prescription(reps=10, hold=2.0, hold_max=5.0),
-            faults=(FaultSpec(HIPS_OFF_FLOOR, "hips off the floor", VOIDS),),
+            # Hips off the floor: a push-up or a plank, not the press-up prescribed. A short
+            # range is reported with the angles reached: a press-up goes as far as it
+            # comfortably can (EXERCISES.md), so it still counts.
+            faults=(FaultSpec(HIPS_OFF_FLOOR, "hips off the floor", VOIDS),
+                    FaultSpec(SHORT_RANGE, "arms not straightened at the top (short range of motion)", NOTES)),
             views=("side", "side-raised"),
             label_events="reps",
+            # The spine's extension at the top (the elbow's is in each rep's measured values too).
+            range_of_motion=Measure("trunk_deg", "trunk angle to the floor", "deg"),
             posture="prone",
         ),
     )

@@ -51,14 +51,18 @@ class RepCycle:
     a drift a fraction of it high is not another rep. Each side keeps its own level, and a rep
     keeps the side it began on: a score toward the other side counts as moving back. `reset`
     forgets all of it (a new set, a new neutral). `lookback` seconds of samples before a start
-    are kept so the hold estimator sees the whole rise.
+    are kept so the hold estimator sees the whole rise. `plateau_share`: the hold estimator's
+    plateau is the median of the samples above this share of the peak (see `hold_of`).
     """
 
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
                  hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
                  lookback: float = 2.0, follow: float = 0.0,
-                 release_dwell: float | None = None) -> None:
+                 release_dwell: float | None = None, plateau_share: float = 0.5) -> None:
+        if not 0.0 < plateau_share < 1.0:
+            raise ValueError(f"plateau_share must be between 0 and 1, got {plateau_share}")
         self.switch = Hysteresis(on, off, dwell, release_dwell)
+        self.plateau_share = plateau_share
         self.on, self.follow = on, follow
         self.off, self.release, self.lookback = off, release, lookback
         self.hold_level, self.reach = hold_level, reach
@@ -135,8 +139,11 @@ class RepCycle:
         Pose landmarks lag a slow movement (MediaPipe smooths them), differently on the way in
         and out, so a hold read off a level crossing comes out long; what the lag shifts least
         is the middle of each ramp. On the rep's samples (a 5-sample median against one-frame
-        spikes): the plateau is the median of the samples above half the peak; each ramp is
-        located by where it crosses 10, 50 and 90 % of the way from its own foot to the plateau;
+        spikes): the plateau is the median of the samples above `plateau_share` of the peak
+        (half by default, robust to noise; with a clean signal a higher share keeps the upper
+        halves of slow ramps around a short hold out of the plateau, which they lower, reading
+        the hold long: docs/analyzers/hold-timing.md); each ramp is located by where it crosses
+        10, 50 and 90 % of the way from its own foot to the plateau;
         the hold starts half a ramp after the rise's middle and ends half a ramp before the
         release's, a ramp being its 10-90 % time / RAMP_10_90. Falls back to the plateau's own
         edges when a ramp is missing (a rep cut by the end of a set).
@@ -151,7 +158,7 @@ class RepCycle:
         peak = robust_peak(sc)
         if not peak > 0:
             return None
-        plateau = float(np.median(sc[sc >= 0.5 * peak]))
+        plateau = float(np.median(sc[sc >= self.plateau_share * peak]))
         top = np.flatnonzero(sc >= self.hold_level * plateau)
         first_top, last_top = int(top[0]), int(top[-1])
         start, end = float(ts[first_top]), float(ts[last_top])
@@ -160,10 +167,16 @@ class RepCycle:
         # Each ramp is measured from its own foot (the level before the rise, after the
         # release), not the neutral: MediaPipe often settles a tenth of a rep off it.
         first_quarter = np.flatnonzero(sc[: rise_to + 1] >= 0.25 * plateau)
+        skip = 0
+        if first_quarter.size and first_quarter[0] == 0:
+            # The lookback opens on the previous rep's release (a short rest between reps): this
+            # rise starts from the lowest point before it.
+            skip = int(np.argmin(sc[: rise_to + 1]))
+            first_quarter = np.flatnonzero(sc[skip: rise_to + 1] >= 0.25 * plateau) + skip
         rise_foot = 0.0
-        if first_quarter.size and first_quarter[0] > 0:
-            rise_foot = float(np.median(sc[: first_quarter[0]]))
-        rise = _crossings(ts[: rise_to + 1], sc[: rise_to + 1], rise_foot, plateau, rising=True)
+        if first_quarter.size and first_quarter[0] > skip:
+            rise_foot = float(np.median(sc[skip: first_quarter[0]]))
+        rise = _crossings(ts[skip: rise_to + 1], sc[skip: rise_to + 1], rise_foot, plateau, rising=True)
         foot = float(np.min(sc[fall_from:]))
         fall = _crossings(ts[fall_from:], sc[fall_from:], max(0.0, foot), plateau, rising=False)
         if rise is not None:

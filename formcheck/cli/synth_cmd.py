@@ -15,7 +15,7 @@ from pathlib import Path
 from formcheck.analyzers.registry import VIEWS as CAMERAS
 from formcheck.errors import UserError
 from formcheck.synth import DEFAULT_CRF
-from formcheck.synth.script import EXERCISES, FAULTS  # numpy only: cheap to import
+from formcheck.synth.script import EXERCISES, FAULTS, PRESS_SUPPORT  # numpy only: cheap to import
 
 TEMPOS = ("slow", "normal", "fast")
 INSTALL_FIX = "pip install -e '.[synth]' and apt-get install libosmesa6"
@@ -52,7 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="body shape: average, woman, man, heavy, slim-tall, older, or gender=..,weight=.. (0..1)")
     p.add_argument("--seed", type=int, default=0, help="seed for small natural variation")
     p.add_argument("--fault", default=None,
-                   help="bridge (pelvic-tilt), shoulder-lift (trunk-rotation), hips-lift (press-up)")
+                   help="bridge (pelvic-tilt), shoulder-lift (trunk-rotation), hips-lift (press-up); "
+                        "or, instead of press-ups, push-up / knee-push-up (from the toes / knees) or "
+                        "plank (held --hold s per rep)")
     p.add_argument("--fault-reps", default=None, metavar="N[,N...]",
                    help="1-based reps that carry the fault (default: all)")
     p.add_argument("--sensor-noise", type=float, default=0.0, metavar="SIGMA",
@@ -123,6 +125,8 @@ def check_args(args: argparse.Namespace):
     if args.fault_reps is not None:
         if args.fault is None:
             raise UserError("--fault-reps needs --fault")
+        if args.fault in PRESS_SUPPORT:
+            raise UserError(f"--fault {args.fault} replaces every press-up: drop --fault-reps")
         fault_reps = tuple(int(x) for x in _floats(args.fault_reps, "--fault-reps"))
         if any(not 1 <= r <= max(args.reps, 1) for r in fault_reps):
             raise UserError(f"--fault-reps {args.fault_reps}: reps are numbered 1-{args.reps}")

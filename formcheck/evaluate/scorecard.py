@@ -62,14 +62,17 @@ def run_analyzer(cls: type[Analyzer], poses: Iterable[PoseFrame]) -> Report:
 
 
 def reported_holds(report: Report) -> list[ReportedHold]:
-    """Each rep as a hold to match: its interval, and its hold length (None if not timed)."""
+    """Each rep as a hold to match: its interval, its hold length (None if not timed) and the
+    analyzer's verdict on that length (`hold_met`: a press-up voided by its hips was still held
+    long enough; `met` for an analyzer that gives no separate hold verdict)."""
     out = []
     for rep in report.reps:
         m = rep.measured or {}
         start = m.get("hold_start", rep.start)
         end = m.get("hold_end", rep.end)
+        verdict = rep.hold_met if rep.hold_met is not None else rep.met
         out.append(ReportedHold(float(start), float(end), None if rep.hold is None else float(rep.hold),
-                                bool(rep.met) if rep.hold is not None else None))
+                                bool(verdict) if rep.hold is not None else None))
     return out
 
 

@@ -143,8 +143,8 @@ LEGEND = [
     "separately (holds, faults).",
     "- **holds**: each reported hold matched one-to-one to a labelled hold overlapping at least half the shorter of the two; error = "
     "reported hold length - labelled hold length; \"extra\" = reported holds matching no labelled hold; "
-    "\"long enough right\" = matched holds where the analyzer's met / not met agrees with the labelled "
-    "length against the default prescribed hold.",
+    "\"long enough right\" = matched holds where the analyzer's verdict on the hold (long enough or not, "
+    "whatever a fault did to the rep) agrees with the labelled length against the default prescribed hold.",
     "- **hips off floor**: frame-level precision / recall / F1 of the analyzer's `hips_off_floor` "
     "faults against the labelled intervals, on the clip's own frame times (pooled over clips in the "
     "summary); \"agree: none\" = nothing labelled and nothing reported.",

@@ -12,7 +12,9 @@ turned into per-bone world rotations here:
   a bridge) — that is how a posterior tilt flattens the lumbar curve without lifting the hips;
 - legs and arms are placed by two-joint solving: the ankle (feet flat on the floor) or the wrist
   (hands flat under the shoulders) is fixed and the knee or elbow goes where the limb lengths
-  and a pole direction put it.
+  and a pole direction put it;
+- prone, the body can instead be held straight on the hands and the toes or knees (a plank, and
+  push-ups as the arms bend), pivoting on where the toes or knees rest.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ if TYPE_CHECKING:  # the body (torch, anny) is only needed by whoever builds a L
 
 MAT_TOP = 0.012  # metres: the mat's thickness; bodies rest on it.
 NEUTRAL_ARCH = 6.0  # degrees of anterior pelvic tilt in neutral supine lying
-HANDS_AHEAD_M = 0.06  # prone press-up: hands this far ahead of the shoulders at the top
+HANDS_AHEAD_M = 0.16  # prone press-up: palms this far ahead of the shoulders lying flat
+MAX_EXTENSION_DEG = 80.0  # prone: the most the thorax extends above the floor (lumbar + hips)
+PLANK_HOVER_M = 0.10  # a push-up's bottom: the shoulders this much higher than lying flat
+# Prone, the body lies on its thighs (a press-up) or is held up straight on the toes or knees.
+SUPPORTS = ("floor", "toes", "knees")
 
 LUMBAR = ("spine05", "spine04", "spine03", "spine02")
 IK_ITERATIONS = 20
@@ -102,9 +108,13 @@ def _side_sign(body_side: str) -> float:
 class LyingPoser:
     """Turns `LyingState`s into `Pose`s for one body, supine or prone."""
 
-    def __init__(self, body: Body, prone: bool, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, body: Body, prone: bool, rng: np.random.Generator | None = None,
+                 support: str = "floor") -> None:
+        if support not in SUPPORTS or (support != "floor" and not prone):
+            raise ValueError(f"support must be one of {SUPPORTS} (a plank is prone), got {support!r}")
         self.body = body
         self.prone = prone
+        self.support = support
         self.base = PRONE if prone else SUPINE
         b = body
         self.thigh = float(np.linalg.norm(b.segment("upperleg01.L", "lowerleg01.L")))
@@ -339,44 +349,168 @@ class LyingPoser:
 
     def _prone(self, s: LyingState) -> Pose:
         """Press-up: the pelvis stays on the mat, the trunk extends until the arms, hands fixed
-        under the shoulders' top position, reach the scripted elbow extension."""
+        just ahead of where the shoulders lie, reach the scripted elbow extension. On the toes or
+        the knees (`support`): a plank or a push-up instead (`_plank`)."""
+        if self.support != "floor":
+            return self._plank(s)
         b = self.body
         base = self.base
         if not hasattr(self, "_hands"):
             self._hands = self._hand_targets()
         reach = self._arm_reach(s.press, s.top_elbow)
         lift = s.hip_lift
-        lo, hi = 0.0, 80.0
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            pose = self._prone_trunk(mid, lift)
-            dist = np.linalg.norm(b.heads(pose)["upperarm01.L"] - self._hands["L"])
-            if dist < reach:
-                lo = mid
-            else:
-                hi = mid
-        pose = self._prone_trunk(0.5 * (lo + hi), lift)
-        heads = b.heads(pose)
+        extension = self._bisect(lambda a: float(np.linalg.norm(
+            b.heads(self._prone_trunk(a, lift))["upperarm01.L"] - self._hands["L"])), reach,
+            hi=MAX_EXTENSION_DEG)
+        pose = self._prone_trunk(extension, lift)
         for name in NECK:
-            pose.rotations[name] = rot("y", 0.5 * (lo + hi) * 0.8 + 12.0) @ rot("z", s.sway) @ base
+            pose.rotations[name] = rot("y", extension * 0.8 + 12.0) @ rot("z", s.sway) @ base
+        self._place_arms(pose, self._hands)
+        # Legs on the mat behind; the thighs rise with the pelvis when the hips lift.
+        self._lay_legs(pose, thighs=True)
+        return pose
+
+    def _lay_legs(self, pose: Pose, thighs: bool) -> None:
+        """The legs lying prone: the knees and the fronts of the ankles on the mat where a body
+        lying flat has them (`_leg_rest`), feet pointed. With `thighs`, each thigh runs from the
+        hip to its knee (the shin follows); otherwise only the shins are laid (the thighs belong
+        to a body raised on its knees)."""
+        b = self.body
+        rest = self._leg_rest()
+        heads = b.heads(pose)
+        for side in ("L", "R"):
+            knee_at, ankle_at = rest[side]
+            hip = heads[f"upperleg01.{side}"]
+            knee = hip + self.thigh * (knee_at - hip) / np.linalg.norm(knee_at - hip) if thighs \
+                else heads[f"lowerleg01.{side}"]
+            ankle = knee + self.shank * (ankle_at - knee) / np.linalg.norm(ankle_at - knee)
+            if thighs:
+                self._set_limb(pose, heads, side, "leg", knee, ankle, self.base)
+            else:
+                pose.rotations[f"lowerleg01.{side}"] = align(
+                    self.base @ b.segment(f"lowerleg01.{side}", f"foot.{side}"), ankle - knee) @ self.base
+            pose.rotations[f"foot.{side}"] = FOOT_POINTED
+
+    def _leg_rest(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Knee and ankle joint positions of the legs lying flat prone: under the lying hips'
+        legs, each joint above the mat by its own depth in the rest mesh (the kneecap's, the
+        front of the ankle's). The rest mesh's legs, turned prone with the trunk, would float:
+        its standing legs do not lie in line with its trunk."""
+        cache = self.__dict__.get("_legs_flat")
+        if cache is None:
+            b = self.body
+            lying = b.heads(self._prone_trunk(0.0, 0.0))
+            names = np.array(b.labels)[b.dominant_bone]
+            v = b.rest_vertices
+            cache = {}
+            for side in ("L", "R"):
+                leg = np.char.endswith(names, f".{side}") & (np.char.startswith(names, "upperleg")
+                                                             | np.char.startswith(names, "lowerleg"))
+                joints = []
+                for bone, depth_of in (("lowerleg01", np.min), ("foot", np.max)):
+                    rest = b.head(f"{bone}.{side}")
+                    near = leg & (np.abs(v[:, 2] - rest[2]) < 0.03)
+                    depth = abs(float(rest[1] - depth_of(v[near, 1])))  # kneecap front, ankle back
+                    at = lying[f"{bone}.{side}"].copy()
+                    at[2] = MAT_TOP + depth
+                    joints.append(at)
+                cache[side] = (joints[0], joints[1])
+            self.__dict__["_legs_flat"] = cache
+        return cache
+
+    def _place_arms(self, pose: Pose, hands: dict[str, np.ndarray]) -> None:
+        """Arms from the shoulders to the hands, elbows back and a little out; palms flat on the
+        mat, fingers forward (-x)."""
+        heads = self.body.heads(pose)
         for side in ("L", "R"):
             sgn = -_side_sign(side)  # prone: the person's left is -y
-            shoulder = heads[f"upperarm01.{side}"]
-            hand = self._hands[side]
-            pole = np.array([1.0, sgn * 0.5, 0.6])  # elbows back and a little out
-            elbow, reached = two_joint(shoulder, hand, self.upperarm, self.forearm, pole)
-            self._set_limb(pose, heads, side, "arm", elbow, reached, base)
-            # Palm flat on the mat, fingers forward (-x).
+            pole = np.array([1.0, sgn * 0.5, 0.6])
+            elbow, reached = two_joint(heads[f"upperarm01.{side}"], hands[side], self.upperarm,
+                                       self.forearm, pole)
+            self._set_limb(pose, heads, side, "arm", elbow, reached, self.base)
             pose.rotations[f"wrist.{side}"] = self._palm_down(side)
-        # Legs straight on the mat behind; thighs rise with the pelvis when the hips lift.
-        heads = b.heads(pose)
-        for side in ("L", "R"):
-            hip = heads[f"upperleg01.{side}"]
-            knee = self._knees[side]
-            pose.rotations[f"upperleg01.{side}"] = align(base @ b.segment(f"upperleg01.{side}", f"lowerleg01.{side}"), knee - hip) @ base
-            pose.rotations[f"lowerleg01.{side}"] = base
-            pose.rotations[f"foot.{side}"] = FOOT_POINTED
+
+    def _full_reach(self, elbow_deg: float) -> float:
+        """Shoulder-to-wrist distance with the elbow open to `elbow_deg` degrees."""
+        return float(np.sqrt(self.upperarm**2 + self.forearm**2
+                             - 2 * self.upperarm * self.forearm * np.cos(np.radians(elbow_deg))))
+
+    # -- a plank and push-ups (the body held straight off the floor) ----------------------------
+    def _plank(self, s: LyingState) -> Pose:
+        """A straight body on the hands and the toes (or the knees, shins on the mat): `press` 1
+        is a plank, arms straight (to `top_elbow`); 0 a push-up's bottom, the shoulders
+        PLANK_HOVER_M above where they lie flat. The hips are off the floor throughout."""
+        b = self.body
+        if not hasattr(self, "_plank_hands"):
+            self._plank_hands = self._plank_hand_targets()
+        bottom = self._bisect(lambda a: b.heads(self._straight_body(a))["upperarm01.L"][2]
+                              - self._prone_rest_shoulder()[2], PLANK_HOVER_M)
+        start = float(np.linalg.norm(b.heads(self._straight_body(bottom))["upperarm01.L"]
+                                     - self._plank_hands["L"]))
+        reach = start + (self._full_reach(s.top_elbow) - start) * float(np.clip(s.press, 0.0, 1.0))
+        angle = self._bisect(lambda a: float(np.linalg.norm(
+            b.heads(self._straight_body(a))["upperarm01.L"] - self._plank_hands["L"])), reach)
+        pose = self._straight_body(angle)
+        for name in NECK:  # the head in line with the body, eyes on the floor a little ahead
+            pose.rotations[name] = rot("y", angle + 8.0) @ rot("z", s.sway) @ self.base
+        self._place_arms(pose, self._plank_hands)
         return pose
+
+    @staticmethod
+    def _bisect(f, target: float, lo: float = 0.0, hi: float = 45.0) -> float:
+        """The angle in [lo, hi] degrees where the increasing f reaches target (30 halvings)."""
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
+        return 0.5 * (lo + hi)
+
+    def _straight_body(self, angle_deg: float) -> Pose:
+        """The whole body straight, raised `angle_deg` head-up about its support: the toe tips on
+        the mat (feet upright, at right angles to the shins) or the knees where they lie prone
+        (shins flat on the mat, feet pointed). Arms and head are placed by the caller."""
+        b = self.body
+        tilted = rot("y", angle_deg) @ self.base
+        rots = {name: tilted for name in (*PELVIS, *LUMBAR, *THORAX)}
+        for side in ("L", "R"):
+            rots[f"upperleg01.{side}"] = tilted
+            if self.support == "toes":
+                rots[f"lowerleg01.{side}"] = tilted
+                rots[f"foot.{side}"] = tilted  # the rest foot is at right angles to the shin
+        pose = Pose(rots, np.zeros(3))
+        if self.support == "knees":
+            at, pivot = b.heads(pose)["lowerleg01.L"], self._leg_rest()["L"][0]
+        else:
+            at, pivot = b.point(pose, "foot.L", self._toe_tip()), self._toe_pivot()
+        pose.root_position = np.array([pivot[0] - at[0], 0.0, pivot[2] - at[2]])
+        if self.support == "knees":
+            self._lay_legs(pose, thighs=False)
+        return pose
+
+    def _toe_tip(self) -> np.ndarray:
+        """The rest-mesh point of the left foot that reaches furthest forward (the big toe's tip)."""
+        b = self.body
+        names = np.array(b.labels)[b.dominant_bone]
+        toes = b.rest_vertices[np.char.startswith(names, "toe") & np.char.endswith(names, ".L")]
+        return toes[np.argmin(toes[:, 1])]
+
+    def _toe_pivot(self) -> np.ndarray:
+        """Where the toe tips rest in a plank: under the ankles of the prone body, on the mat."""
+        ankle = self._leg_rest()["L"][1]
+        return np.array([ankle[0], ankle[1], MAT_TOP + 0.005])
+
+    def _prone_rest_shoulder(self) -> np.ndarray:
+        return self.body.heads(self._prone_trunk(0.0, 0.0))["upperarm01.L"]
+
+    def _plank_hand_targets(self) -> dict[str, np.ndarray]:
+        """Hands flat on the mat right under the shoulders of the plank, arms straight (175
+        degrees): the top of a push-up."""
+        b = self.body
+        palm = MAT_TOP + 0.03
+        full = self._full_reach(175.0)
+        angle = self._bisect(lambda a: b.heads(self._straight_body(a))["upperarm01.L"][2] - palm, full)
+        top = b.heads(self._straight_body(angle))
+        return {side: np.array([top[f"upperarm01.{side}"][0], top[f"upperarm01.{side}"][1], palm])
+                for side in ("L", "R")}
 
     def _palm_down(self, side: str) -> np.ndarray:
         """The hand turned so the palm lies on the mat, fingers toward the head (-x).
@@ -422,37 +556,29 @@ class LyingPoser:
     def _arm_reach(self, press: float, top_elbow: float) -> float:
         """Shoulder-to-wrist distance for a press fraction: 0 is the chest on the mat (the arms
         bent however that needs), 1 the top, the elbow opened to `top_elbow` degrees."""
-        full = float(np.sqrt(self.upperarm**2 + self.forearm**2
-                             - 2 * self.upperarm * self.forearm * np.cos(np.radians(top_elbow))))
         start = float(np.linalg.norm(
             self.body.heads(self._prone_trunk(0.0, 0.0))["upperarm01.L"] - self._hands["L"]))
-        return start + (full - start) * float(np.clip(press, 0.0, 1.0))
+        return start + (self._full_reach(top_elbow) - start) * float(np.clip(press, 0.0, 1.0))
 
     def _hand_targets(self) -> dict[str, np.ndarray]:
-        """Hands flat on the mat under the shoulders (HANDS_AHEAD_M ahead of them) where the
-        shoulders are at the top of a full press-up, arms straight: the trunk rises as far as
-        the person's arm length needs."""
+        """Palms flat on the mat HANDS_AHEAD_M ahead of where the shoulders lie (the handouts'
+        start: palms beneath the shoulders), or further ahead if this body's trunk cannot rise
+        enough for straight arms there: at the most the trunk extends (MAX_EXTENSION_DEG) the
+        arms must reach 175 degrees, so every scripted elbow extension is reached."""
         b = self.body
-        reach = float(np.sqrt(self.upperarm**2 + self.forearm**2
-                              - 2 * self.upperarm * self.forearm * np.cos(np.radians(175.0))))
         palm = MAT_TOP + 0.03
-        height = np.sqrt(reach**2 - HANDS_AHEAD_M**2)
-
-        def shoulder(angle: float) -> dict[str, np.ndarray]:
-            return b.heads(self._prone_trunk(angle, 0.0))
-
-        lo, hi = 0.0, 80.0
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            if shoulder(mid)["upperarm01.L"][2] - palm < height:
-                lo = mid
-            else:
-                hi = mid
-        at_top = shoulder(lo)
-        neutral = shoulder(0.0)
-        self._knees = {side: neutral[f"lowerleg01.{side}"] for side in ("L", "R")}
-        return {side: np.array([at_top[f"upperarm01.{side}"][0] - HANDS_AHEAD_M,
-                                at_top[f"upperarm01.{side}"][1], palm]) for side in ("L", "R")}
+        full = self._full_reach(175.0)
+        lying = b.heads(self._prone_trunk(0.0, 0.0))
+        top = b.heads(self._prone_trunk(MAX_EXTENSION_DEG, 0.0))
+        out = {}
+        for side in ("L", "R"):
+            x = lying[f"upperarm01.{side}"][0] - HANDS_AHEAD_M
+            shoulder = top[f"upperarm01.{side}"]
+            rise = shoulder[2] - palm
+            if rise < full:  # straight arms at the top need the hands at least this far ahead
+                x = min(x, shoulder[0] - float(np.sqrt(full**2 - rise**2)))
+            out[side] = np.array([x, lying[f"upperarm01.{side}"][1], palm])
+        return out
 
 
 def _rotvec(R: np.ndarray) -> np.ndarray:

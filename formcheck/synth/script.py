@@ -6,7 +6,8 @@ measured: each pelvic tilt hold runs from reaching the tilted position to the st
 release, each trunk rotation excursion from leaving centre to being back at centre (its peak in
 the middle of the hold), each press-up from the start of the rise through the top to being back
 down. Faults are scripted too (a bridge instead of a tilt, the far shoulder lifting, the hips
-lifting in a press-up), and hips-off-floor intervals are found from the scripted hip lift.
+lifting in a press-up, push-ups or a plank instead of press-ups), and hips-off-floor intervals
+are found from the scripted hip lift (the whole session for a body held up off the floor).
 
 This module is pure numpy on purpose: scripts and their truth can be tested without a renderer.
 """
@@ -25,7 +26,9 @@ EXERCISES = tuple(spec.cli_name for spec in REGISTERED.values()) + ("rest",)
 FAULTS = {
     "pelvic-tilt": ("bridge",),
     "trunk-rotation": ("shoulder-lift",),
-    "press-up": ("hips-lift",),
+    # push-up / knee-push-up: push-ups from the toes / knees instead (the body held straight, hips
+    # off the floor throughout); plank: a plank held instead. None of them is a press-up.
+    "press-up": ("hips-lift", "push-up", "knee-push-up", "plank"),
     "rest": (),
 }
 # Seconds to move into (and out of) position, per exercise and tempo.
@@ -40,6 +43,8 @@ DEFAULT_HOLD = {"pelvic-tilt": 3.5, "trunk-rotation": 3.0, "press-up": 2.0, "res
 HIPS_OFF_FLOOR_M = 0.02  # the pelvis counts as off the floor above this scripted lift
 BRIDGE_LIFT_M = 0.13
 PRESS_HIPS_LIFT_M = 0.11
+# What the body rests on in a press-up session with each fault (formcheck.synth.posing.SUPPORTS).
+PRESS_SUPPORT = {"push-up": "toes", "knee-push-up": "knees", "plank": "toes"}
 SHOULDER_LIFT_DEG = 22.0
 
 
@@ -79,6 +84,7 @@ class Script:
 
     exercise: str
     prone: bool
+    support: str = "floor"  # prone: lying on the thighs, or a plank on the toes or knees
     keys: list[tuple[float, LyingState]] = field(default_factory=list)
     holds: list[dict] = field(default_factory=list)
     excursions: list[dict] = field(default_factory=list)
@@ -113,7 +119,10 @@ class Script:
         })
 
     def hips_off_floor(self, step: float = 0.001) -> list[dict]:
-        """Intervals where the scripted hip lift exceeds HIPS_OFF_FLOOR_M (to the millisecond)."""
+        """Intervals where the scripted hip lift exceeds HIPS_OFF_FLOOR_M (to the millisecond);
+        the whole session for a body held up on the toes or knees (a plank, push-ups)."""
+        if self.support != "floor":
+            return [{"start": 0.0, "end": round(float(self.duration), 3)}]
         ts = np.arange(0.0, self.duration + step, step)
         lifted = np.array([self.state_at(t).hip_lift > HIPS_OFF_FLOOR_M for t in ts])
         out, start = [], None
@@ -207,28 +216,37 @@ def _trunk_rotation(p: ScriptParams, rng: np.random.Generator) -> Script:
 
 
 def _press_up(p: ScriptParams, rng: np.random.Generator) -> Script:
-    s = Script("press-up", prone=True)
+    support = PRESS_SUPPORT.get(p.fault or "", "floor")
+    s = Script("press-up", prone=True, support=support)
     top_elbow = p.range_deg if p.range_deg is not None else DEFAULT_RANGE["press-up"]
-    rest = LyingState(top_elbow=top_elbow)
+    # press 0: lying flat (a press-up) or a push-up's bottom; a plank is held at the top.
+    rest = LyingState(top_elbow=top_elbow, press=1.0 if p.fault == "plank" else 0.0)
     s.add(0.0, rest)
     s.add(p.lead_in, rest)
     holds = p.holds()
     move = p.move_seconds()
     for rep in range(1, p.reps + 1):
         hold = holds[(rep - 1) % len(holds)]
+        if p.fault == "plank":  # held on, the head turning a little now and then
+            s.add(hold + _jitter(rng, p.rest, 0.15), replace(rest, sway=_sway(rng) * 0.5))
+            continue
         up = replace(rest, press=1.0, sway=_sway(rng) * 0.5)
         faulty = p.has_fault(rep)
-        if faulty:
+        if faulty and p.fault == "hips-lift":
             up = replace(up, hip_lift=_jitter(rng, PRESS_HIPS_LIFT_M, 0.1))
         t_start = s.keys[-1][0]
         t_top = s.add(_jitter(rng, move, 0.1), up)
         s.add(hold, up)
         t_end = s.add(_jitter(rng, move, 0.1), rest)
-        s.press_reps.append({"start": round(t_start, 3), "top": round(t_top, 3),
-                             "end": round(t_end, 3), "hips_on_floor": not faulty,
-                             "hold": round(hold, 3), "top_elbow_deg": round(top_elbow, 1),
-                             "confidence": "high"})
+        if support == "floor":
+            s.press_reps.append({"start": round(t_start, 3), "top": round(t_top, 3),
+                                 "end": round(t_end, 3), "hips_on_floor": not faulty,
+                                 "hold": round(hold, 3), "top_elbow_deg": round(top_elbow, 1),
+                                 "confidence": "high"})
         s.add(_jitter(rng, p.rest, 0.15), rest)
+    if support != "floor":
+        what = "a plank held" if p.fault == "plank" else f"{p.reps} {p.fault}(s)"
+        s.notes.append(f"{what}, on the {support}: hips off the floor throughout, no press-up")
     s.add(p.lead_out, rest)
     return s
 

@@ -59,7 +59,7 @@ def render_session(script_params: ScriptParams, render_params: RenderParams, out
     noise_rng = np.random.default_rng(script_params.seed + 2000)
     phenotype = parse_body(render_params.body)
     body = Body(phenotype)
-    poser = LyingPoser(body, prone=script.prone, rng=rng)
+    poser = LyingPoser(body, prone=script.prone, rng=rng, support=script.support)
     spec = camera_spec(render_params.camera, script.prone, 1.7)
     camera = Camera(spec, render_params.width, render_params.height)
     renderer = Renderer(camera, body, rng)
@@ -225,6 +225,8 @@ def build_truth(script: Script, sp: ScriptParams, rp: RenderParams, body: Body, 
         why = f"{len(reps)} scripted press-ups, top elbow {reps[0]['top_elbow_deg'] if reps else '-'} deg"
         if bad:
             why += f"; the hips lift off the floor in {bad} of them (fault, still counted)"
+        if script.notes:
+            why = "; ".join(script.notes) if not reps else why + "; " + "; ".join(script.notes)
         expected["press_up"] = {"count": len(reps), "tolerance": 0, "why": why}
     else:
         expected["pelvic_tilt"] = {"count": 0, "tolerance": 0, "why": "lying still in hook-lying"}
