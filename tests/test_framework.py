@@ -328,3 +328,26 @@ def test_restart_set_decides_a_rep_still_waiting_out_its_margin():
             a.restart_set()
         counts.append(fb.count)
     assert counts[-1] == 1 and len(a.report().reps) == 1
+
+
+def test_rep_cycle_rejoins_a_dip_mid_hold_but_not_a_release_and_a_new_rep():
+    """A landmark dropout mid-hold (the score near 0 for a quarter second) is one rep; a real
+    release and a new rep a second later are two; a rise toward the other side never rejoins."""
+    def reps(pieces, rejoin=0.4):
+        cycle, t, done = RepCycle(on=0.4, off=0.2, dwell=0.25, reach=0.45, release_dwell=0.12,
+                                  rejoin=rejoin), 0.0, []
+        for level, side, seconds in pieces:
+            for _ in range(int(round(seconds * 30))):
+                t += 1 / 30
+                r = cycle.update(t, level, side, {})
+                if r is not None:
+                    done.append((round(r.start, 1), r.side))
+        if (last := cycle.cut()) is not None:
+            done.append((round(last.start, 1), last.side))
+        return done
+
+    dip = [(0, "left", 1), (1.0, "left", 1.5), (0.15, "left", 0.25), (1.0, "left", 1.5), (0, "left", 1)]
+    assert len(reps(dip)) == 1 and len(reps(dip, rejoin=0.0)) == 2
+    assert len(reps([(0, "left", 1), (1.0, "left", 1.5), (0, "left", 1.0), (1.0, "left", 1.5), (0, "left", 1)])) == 2
+    swing = [(0, "left", 1), (1.0, "left", 1.5), (0.15, "left", 0.2), (1.0, "right", 1.5), (0, "right", 1)]
+    assert [s for _, s in reps(swing)] == ["left", "right"]

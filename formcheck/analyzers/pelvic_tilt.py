@@ -98,7 +98,8 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     # Starts at 0.4 of a real-clip tilt; once a tilt has been seen, the next must reach 0.4 of
     # its plateau (MediaPipe often settles a quarter of a tilt off neutral after a release).
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
-                    "follow": 0.4, "release_dwell": 0.12}
+                    "follow": 0.4, "release_dwell": 0.12,
+                    "rejoin": 0.4}
     neutral_settings = NeutralSettings(
         units=FULL_TILT,
         still={k: 0.02 for k in KNEE_KEYS},  # the knees still to this (torso lengths)

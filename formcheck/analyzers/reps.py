@@ -49,7 +49,10 @@ class RepCycle:
     reaches it (a twitch) is not a rep. With `follow` > 0, once a rep has been seen on a side the
     next one there must rise above `follow` x its plateau: after a person has shown their range,
     a drift a fraction of it high is not another rep. Each side keeps its own level, and a rep
-    keeps the side it began on: a score toward the other side counts as moving back. `reset`
+    keeps the side it began on: a score toward the other side counts as moving back. With
+    `rejoin` > 0, a rise that begins within that many seconds of a release, on the same side,
+    and is back at the rep's held level when confirmed, continues the rep (a dip of the landmarks mid-hold is not a release and a new rep); the
+    released rep is given back once that time has passed. `reset`
     forgets all of it (a new set, a new neutral). `lookback` seconds of samples before a start
     are kept so the hold estimator sees the whole rise. `plateau_share`: the hold estimator's
     plateau is the median of the samples above this share of the peak (see `hold_of`).
@@ -58,7 +61,8 @@ class RepCycle:
     def __init__(self, on: float = 0.5, off: float = 0.25, dwell: float = 0.2,
                  hold_level: float = 0.75, reach: float = 0.7, release: float = 0.5,
                  lookback: float = 2.0, follow: float = 0.0,
-                 release_dwell: float | None = None, plateau_share: float = 0.5) -> None:
+                 release_dwell: float | None = None, plateau_share: float = 0.5,
+                 rejoin: float = 0.0) -> None:
         if not 0.0 < plateau_share < 1.0:
             raise ValueError(f"plateau_share must be between 0 and 1, got {plateau_share}")
         self.switch = Hysteresis(on, off, dwell, release_dwell)
@@ -66,7 +70,9 @@ class RepCycle:
         self.on, self.follow = on, follow
         self.off, self.release, self.lookback = off, release, lookback
         self.hold_level, self.reach = hold_level, reach
+        self.rejoin = rejoin
         self.current: RepInProgress | None = None
+        self._released: RepInProgress | None = None  # ended, but may still rejoin (`rejoin`)
         self._plateaus: dict[str | None, float] = {}  # the last rep's plateau, per side
         self._history: deque[tuple[float, float]] = deque()  # recent samples while neutral
 
@@ -75,6 +81,7 @@ class RepCycle:
         self.switch.off = self.off
         self.switch.on = self.on
         self.current = None
+        self._released = None
         self._plateaus.clear()
         self._history.clear()
 
@@ -96,7 +103,17 @@ class RepCycle:
             self.switch.on = max(self.on, self.follow * self._plateaus.get(side, 0.0))
         flipped = self.switch.update(t, score)
         if self.switch.active:
-            if flipped:
+            late = None  # a released rep a new one follows (too late to rejoin it)
+            if flipped and self._rejoins(side, self.switch.since or t, score):
+                self.current, self._released = self._released, None  # a dip, not a release
+                assert self.current is not None
+                self.current.end = None
+                for ts, sc in self._history:
+                    if ts > self.current.samples[-1][0]:
+                        self.current.add(ts, sc, {})
+                self._history.clear()
+            elif flipped:
+                late, self._released = self._released, None
                 self.current = RepInProgress(start=self.switch.since or t, side=side)
                 for ts, sc in self._history:
                     self.current.add(ts, sc, values if ts >= self.current.start else {})
@@ -110,7 +127,7 @@ class RepCycle:
             levels = np.array(cur.levels)
             cur.plateau = float(np.median(levels[levels >= 0.5 * levels.max()]))
             self.switch.off = max(self.off, self.release * cur.plateau)
-            return None
+            return late
         self._history.append((t, timed))
         while self._history and t - self._history[0][0] > self.lookback:
             self._history.popleft()
@@ -124,12 +141,35 @@ class RepCycle:
             self.switch.off = self.off
             self._plateaus[done.side] = done.plateau
             self.switch.on = max(self.on, self.follow * done.plateau)
+            if self.rejoin > 0:
+                self._released = done  # given back once it can no longer rejoin
+                return None
             return done
-        return None
+        return self._due(t)
+
+    def _rejoins(self, side: str | None, rise: float, score: float) -> bool:
+        """A rise that begins within `rejoin` s of the last rep's release, on its side, and is
+        back at that rep's held level, continues it: the score dipped (a landmark dropout), and
+        nobody releases and holds again so fast (a body settling after a release comes back only
+        part of the way)."""
+        done = self._released
+        return (done is not None and done.side == side and done.end is not None
+                and rise - done.end <= self.rejoin and score >= self.hold_level * done.plateau)
+
+    def _due(self, t: float) -> RepInProgress | None:
+        """The released rep, once no rise could rejoin it any more."""
+        done = self._released
+        if done is None or done.end is None or t - done.end <= self.rejoin:
+            return None
+        pending = self.switch.pending_since
+        if pending is not None and pending - done.end <= self.rejoin:
+            return None  # a rise that began in time is still confirming
+        self._released = None
+        return done
 
     def cut(self) -> RepInProgress | None:
         """End the rep in progress now (end of set, long cannot-judge stretch, end of video)."""
-        done = self.current
+        done = self.current or self._released
         self.reset()
         return done
 
