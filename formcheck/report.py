@@ -67,9 +67,14 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     ex = report.get("exercise")
     if ex:
         p = ex["prescription"]
+        target = f"{p['reps']} reps" + (" a side" if p.get("per_side") else "")
+        variant = f", {p['variant']}" if p.get("variant") else ""
+        counted = f"{ex['count']} reps"
+        if p.get("per_side") and ex.get("count_by_side"):
+            counted += " (" + ", ".join(f"{side} {n}" for side, n in ex["count_by_side"].items()) + ")"
         lines.append(
-            f"{ex['exercise']}: {ex['count']} reps, {ex['good']} met the prescription "
-            f"(target {p['reps']} reps, hold {p['hold']:g} s)"
+            f"{ex['exercise']}: {counted}, {ex['good']} met the prescription "
+            f"(target {target}, hold {p['hold']:g} s{variant})"
         )
         if ex.get("faults"):
             kinds: dict[str, int] = {}

@@ -217,3 +217,24 @@ def test_interval_log_split_closes_and_never_merges_across():
         log.update(i * 0.1, "a", edges={"a": 0.2})  # an edge dated back before the split
     log.close()
     assert [(round(s, 2), round(e, 2)) for _, s, e in log.intervals()] == [(0.0, 0.9), (1.0, 1.9)]
+
+
+def test_variants_are_listed_validated_and_recorded():
+    """An exercise's variants (the first its default) are what --variant accepts; the chosen one
+    is in the prescription and the report; an exercise without variants names none."""
+    from formcheck.analyzers.registry import make_prescription
+
+    class Twist(Lean):
+        spec = ExerciseSpec("toy_twist", "Twist", Prescription(reps=2, hold=1.0, variant="flat"),
+                            sides=SIDES, variants=("flat", "raised"))
+
+    assert make_prescription(Twist).variant == "flat"
+    chosen = make_prescription(Twist, hold=2, variant="raised")
+    assert (chosen.variant, chosen.hold) == ("raised", 2.0)
+    report = Twist(chosen).report().as_dict()
+    assert report["prescription"]["variant"] == "raised"
+    with pytest.raises(ValueError, match="'bent' is not a variant of toy-twist; valid: flat, raised"):
+        make_prescription(Twist, variant="bent")
+    assert "variant" not in Lean().report().as_dict()["prescription"]
+    with pytest.raises(ValueError, match="valid: none"):
+        make_prescription(Lean, variant="raised")

@@ -3,9 +3,10 @@
 One `ExerciseSpec` per exercise holds its names (code and labels: `pelvic_tilt`; command line:
 `pelvic-tilt`), its title on screen, the prescription defaults of the handouts
 (../shared/docs/EXERCISES.md), the faults it reports and what each does to a rep, the sides it
-counts separately, and the camera views it judges. The CLI, `eval`, `synth`, the overlay and the
-analyzers all read it, so a name is never spelled twice. An exercise whose analyzer has not
-landed is still listed: the scorecard then says "not implemented", never a number.
+counts separately, the camera views it judges, and the variants it is prescribed in. The CLI,
+`eval`, `synth`, the overlay and the analyzers all read it, so a name is never spelled twice. An
+exercise whose analyzer has not landed is still listed: the scorecard then says "not
+implemented", never a number.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class ExerciseSpec:
     `views` are the camera placements it judges (`formcheck synth --camera` names: side,
     side-raised, feet-high, oblique); `label_events` is where a label file lists its events
     (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side.
+    `variants` names the versions a therapist may prescribe (`--variant`), the handouts' own
+    first (the default); an exercise with none has one version and its reports name none.
     """
 
     name: str
@@ -60,6 +63,7 @@ class ExerciseSpec:
     sides: tuple[str, ...] = ()
     views: tuple[str, ...] = ()
     label_events: str = ""
+    variants: tuple[str, ...] = ()
 
     @property
     def cli_name(self) -> str:
@@ -80,6 +84,8 @@ class ExerciseSpec:
 
 
 HIPS_OFF_FLOOR = "hips_off_floor"  # a fault two exercises share, scored against the labels
+# Trunk rotation's two variants: the handouts' feet on the floor, and tabletop (feet up).
+FEET_DOWN, FEET_UP = "feet-down", "feet-up"
 
 EXERCISES: dict[str, ExerciseSpec] = {
     spec.name: spec
@@ -98,10 +104,12 @@ EXERCISES: dict[str, ExerciseSpec] = {
         ExerciseSpec(
             name="trunk_rotation",
             title="Lower trunk rotation",
-            prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True),
+            prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True,
+                                      variant=FEET_DOWN),
             sides=SIDES,
             views=("side", "side-raised", "feet-high"),
             label_events="excursions",
+            variants=(FEET_DOWN, FEET_UP),
         ),
         ExerciseSpec(
             name="press_up",
@@ -164,19 +172,32 @@ def get_analyzer(name: str) -> type[Analyzer]:
 
 
 def make_prescription(
-    exercise: str | type[Analyzer], reps: int | None = None, hold: float | None = None
+    exercise: str | type[Analyzer], reps: int | None = None, hold: float | None = None,
+    variant: str | None = None,
 ) -> Prescription:
-    """The exercise's default prescription with the therapist's `reps`/`hold` (CLI --reps/--hold).
+    """The exercise's default prescription with the therapist's `reps`/`hold`/`variant` (CLI
+    --reps/--hold/--variant).
 
     Checked here, once, so the CLI, replay and the scorecard all refuse the same bad values with
-    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0. A hold longer
-    than the default range's upper end raises that end to the hold (the range stays valid).
-    ValueError carries a one-line message the CLI turns into a UserError.
+    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0, the variant
+    one the exercise lists. A hold longer than the default range's upper end raises that end to
+    the hold (the range stays valid). ValueError carries a one-line message the CLI turns into a
+    UserError.
     """
     if isinstance(exercise, str):
-        base = spec_of(exercise).prescription
+        spec = spec_of(exercise)
+        base = spec.prescription
     else:
+        spec = getattr(exercise, "spec", None) or EXERCISES.get(canonical_name(exercise.name))
         base = exercise.default_prescription
+    new_variant = base.variant
+    if variant is not None:
+        known = spec.variants if spec is not None else ()
+        if variant not in known:
+            name = spec.cli_name if spec is not None else exercise
+            valid = ", ".join(known) if known else "none (it has one version)"
+            raise ValueError(f"--variant {variant!r} is not a variant of {name}; valid: {valid}")
+        new_variant = variant
     new_reps = base.reps
     if reps is not None:
         if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
@@ -189,4 +210,5 @@ def make_prescription(
         new_hold = float(hold)
         if hold_max is not None and hold_max < new_hold:
             hold_max = new_hold
-    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side)
+    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side,
+                        variant=new_variant)
