@@ -84,7 +84,11 @@ class ExerciseSpec:
 
 
 HIPS_OFF_FLOOR = "hips_off_floor"  # a fault two exercises share, scored against the labels
-# Trunk rotation's two variants: the handouts' feet on the floor, and tabletop (feet up).
+# Trunk rotation: its faults, and its two variants (the handouts' feet on the floor; tabletop).
+SHOULDER_LIFT = "shoulder_lift"
+FEET_OFF_FLOOR = "feet_off_floor"
+KNEES_APART = "knees_apart"
+MOVING_TOO_FAST = "moving_too_fast"
 FEET_DOWN, FEET_UP = "feet-down", "feet-up"
 
 EXERCISES: dict[str, ExerciseSpec] = {
@@ -106,8 +110,19 @@ EXERCISES: dict[str, ExerciseSpec] = {
             title="Lower trunk rotation",
             prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True,
                                       variant=FEET_DOWN),
+            faults=(
+                # The trunk turned with the knees: no rotation between pelvis and thorax, so no
+                # stretch; the rep is counted and does not meet the prescription.
+                FaultSpec(SHOULDER_LIFT, "far shoulder lifted off the floor", VOIDS),
+                # A rep done faster than about a second each way is swung, not a slow stretch.
+                FaultSpec(MOVING_TOO_FAST, "moved too fast (about 2 s each way)", VOIDS),
+                # The rotation and its hold still happened; reported with times for the
+                # therapist (and the start position of the feet-up variant, where it is no fault).
+                FaultSpec(FEET_OFF_FLOOR, "feet off the floor", NOTES),
+                FaultSpec(KNEES_APART, "knees apart", NOTES),
+            ),
             sides=SIDES,
-            views=("side", "side-raised", "feet-high"),
+            views=("side", "side-raised", "feet-high", "oblique"),
             label_events="excursions",
             variants=(FEET_DOWN, FEET_UP),
         ),
