@@ -90,6 +90,9 @@ def matrix() -> list[dict]:
             tr("feet_off", "normal", "woman", "--reps", "1", "--hold", "3", fault="feet-off")
             tr("knees_apart", "normal", "man", "--reps", "1", "--hold", "3", fault="knees-apart")
         tr("feet_up", "normal", "heavy", "--reps", "1", "--hold", "3", "--variant", "feet-up")
+        if core:  # (seeds from 200, so adding these left the other clips' seeds as they were)
+            add(f"trunk_rotation_{camera}_too_fast", "trunk-rotation", camera, "0.5", "slim-tall",
+                200 + len(rows), "--reps", "1", "--hold", "2")
         if core:
             seed += 1
             add(f"knee_sway_{camera}", "knee-sway", camera, "normal", "woman", seed, "--reps", "2")

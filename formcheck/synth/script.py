@@ -59,6 +59,7 @@ SWAY_TILT_DEG = 4.0  # the pelvis rocking with a knee sway (a third of a pelvic 
 # A trunk rotation's faults as the truth lists them (the analyzer's names): the scripted quantity
 # and the level above which the fault is there (5 degrees of thorax roll lifts the far shoulder
 # about 3 cm; 2 cm of feet lift; 8 degrees of knees falling apart is a hand's width at the knees).
+TOO_FAST_S = 0.7  # seconds: a way down or back quicker than this is moving too fast
 FAULT_THRESHOLDS = {"shoulder_lift": ("shoulder_lift", 5.0), "feet_off_floor": ("feet_lift", 0.02),
                     "knees_apart": ("knee_spread", 8.0)}
 
@@ -140,8 +141,11 @@ class Script:
     def faults(self) -> dict[str, list[dict]]:
         """Trunk rotation's scripted fault intervals, by the analyzer's fault names: where the far
         shoulder is lifted, the feet are off the floor or the knees apart by more than a
-        clinician would let pass (FAULT_THRESHOLDS)."""
-        return {name: self.intervals_where(attr, limit) for name, (attr, limit) in FAULT_THRESHOLDS.items()}
+        clinician would let pass (FAULT_THRESHOLDS), and the excursions with a way down or back
+        quicker than TOO_FAST_S."""
+        out = {name: self.intervals_where(attr, limit) for name, (attr, limit) in FAULT_THRESHOLDS.items()}
+        out["moving_too_fast"] = [{"start": e["start"], "end": e["end"]} for e in self.excursions if e["too_fast"]]
+        return out
 
     def intervals_where(self, attr: str, limit: float, step: float = 0.001) -> list[dict]:
         """Intervals where the scripted `attr` exceeds `limit` (to the millisecond)."""
@@ -230,10 +234,12 @@ def _trunk_rotation(p: ScriptParams, rng: np.random.Generator) -> Script:
             t_top = s.add(_jitter(rng, move, 0.1), out)
             t_release = s.add(hold, out) if hold > 0 else t_top
             t_end = s.add(_jitter(rng, move, 0.1), replace(rest, sway=_sway(rng)))
+            down, up = t_top - t_start, t_end - t_release
             s.excursions.append({
                 "start": round(t_start, 3), "end": round(t_end, 3), "side": side,
                 "peak": round((t_top + t_release) / 2, 3), "hold": round(t_release - t_top, 3),
-                "range_deg": round(abs(angle), 2),
+                "range_deg": round(abs(angle), 2), "down_s": round(down, 3), "up_s": round(up, 3),
+                "too_fast": min(down, up) < TOO_FAST_S,
                 "shoulder_lifted": bool(faulty and p.fault == "shoulder-lift"),
                 "feet_off": bool(faulty and p.fault == "feet-off"),
                 "knees_apart": bool(faulty and p.fault == "knees-apart"),
