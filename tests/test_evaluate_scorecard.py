@@ -241,3 +241,34 @@ def test_a_clip_that_is_not_the_labelled_one_is_flagged(tmp_path: Path) -> None:
     [row] = card.rows
     assert "label says 500 frames but the clip gave 40" in row["warnings"][0]
     assert "label says 500 frames" in render(card, markdown=True).split("## Warnings")[1]
+
+
+def test_fault_intervals_a_truth_lists_are_scored_frame_by_frame(tmp_path: Path) -> None:
+    """`<analyzer>.faults.<kind>` intervals (rendered trunk rotations) are scored against the
+    reported faults of that kind, per clip and pooled, and shown in both tables."""
+
+    class FaultStub(Stub):  # the Stub's hip fault, named as a trunk rotation fault
+        name = "trunk_rotation"
+
+        def report(self) -> Report:
+            r = super().report()
+            r.faults = [Fault("shoulder_lift", f.start, f.end) for f in r.faults]
+            return r
+
+    (tmp_path / "f.mp4").write_bytes(b"f")
+    (tmp_path / "f.truth.json").write_text(json.dumps({
+        "clip": "f.mp4", "hips_off_floor": [],
+        "trunk_rotation": {"excursions": [{"start": 1.0, "end": 2.0, "side": "left"}],
+                           "faults": {"shoulder_lift": [{"start": 3.0, "end": 4.0}], "knees_apart": []}},
+        "expected": {"trunk_rotation": {"count": 1, "tolerance": 0}},
+    }))
+    streams = {"f.mp4": stream(6.0, up=[(1.0, 2.0)], hips=[(3.0, 3.9)])}
+    card = evaluate(label_files(tmp_path), fake_cache(tmp_path, streams), registry={"trunk_rotation": FaultStub})
+    (row,) = card.rows
+    lift = row["faults"]["shoulder_lift"]
+    assert (lift["tp"], lift["fp"], lift["fn"]) == (10, 0, 1) and lift["labelled_intervals"] == 1
+    assert row["faults"]["knees_apart"]["f1"] is None  # nothing to find, nothing found
+    pooled = card.summary()["trunk_rotation"]["rendered"]["faults"]
+    assert pooled["shoulder_lift"]["recall"] == pytest.approx(10 / 11, abs=1e-4)
+    text = render(card, markdown=True)
+    assert "shoulder lift F1 0.95 (P 1.00 R 0.91) |" in text and "knees apart F1" not in text
