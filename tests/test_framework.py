@@ -238,3 +238,18 @@ def test_variants_are_listed_validated_and_recorded():
     assert "variant" not in Lean().report().as_dict()["prescription"]
     with pytest.raises(ValueError, match="valid: none"):
         make_prescription(Lean, variant="raised")
+
+
+def test_rep_side_hook_settles_the_side_on_the_whole_rep():
+    """An exercise whose side shows only as the rep goes on settles it when the rep ends; the
+    count per side follows the settled side (live and in the report)."""
+
+    class Settled(Lean):
+        def rep_side(self, rep):
+            return "left" if rep.hold and rep.hold > 1.0 else "right"  # anything the rep shows
+
+    a = Settled()
+    feedback = [a.update(p) for p in lean_stream([(3, 1.5, -1), (7, 0.6, 1)], duration=12.0)]
+    report = a.report()
+    assert [r.side for r in report.reps] == ["left", "right"]
+    assert feedback[-1].by_side == {"left": 1, "right": 1}
