@@ -6,12 +6,13 @@ side threshold (`FULL_DROP_DEG`), back to the middle; its side is the person's o
 
 How far the knees are lowered is the larger of two estimates against the neutral learned per set
 (rotation_features): the knees' angle in MediaPipe's world landmarks, and the cosine law on the
-knees' height above the shoulder-hip line in the image. Which side they went to comes from the
-world angle when it registered the drop, otherwise from the near knee's depth; a drop whose side
-is not yet clear does not start a rep. The far shoulder lifting voids the rep, moving too fast
-too; the feet leaving the floor and the knees parting are reported. Judged lying on the back from
-the side (floor level or raised), from the feet end (high) and obliquely; a bridge (hips off the
-floor) is another exercise and is not judged. What was measured: docs/analyzers/trunk_rotation.md.
+knees' height in the image above the line the legs turn about. The side comes from the world
+angle when it registered the drop, else from which knee is on top, else from the near knee's
+depth; shown live from the first cue that tells, and settled on the whole rep. The far shoulder
+lifting and moving too fast void the rep; the feet leaving the floor and the knees parting are
+reported. Judged lying on the back from the side (floor level or raised), from the feet end
+(high) and obliquely; a bridge (hips off the floor) is another exercise and is not judged. What
+was measured, and the known limits: docs/analyzers/trunk_rotation.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from formcheck.analyzers.base import Fault, Prescription, Reading, Rep, Scored
+from formcheck.analyzers.base import Fault, Reading, Rep, Scored
 from formcheck.analyzers.calibration import NeutralSettings
 from formcheck.analyzers.framework import ExerciseAnalyzer
 from formcheck.analyzers.geometry import (
@@ -50,7 +51,8 @@ WORLD_SHARE = 0.3
 WORLD_MIN_DEG = 8.0
 DEPTH_MIN = 0.03  # torso lengths the near knee's depth must move to give the side
 SIDE_VIEW_MAX = 0.35  # shoulders this narrow in the image (torso lengths): a side view
-# A way down or back quicker than this (the whole eased ramp, see ramp_times) is moving too fast: the handouts say slowly, about 2 s each way; under a second is swinging.
+# A way down or back quicker than this (the whole eased ramp, see ramp_times) is moving too
+# fast: the handouts say slowly, about 2 s each way; well under a second is swinging.
 TOO_FAST_S = 0.6
 TRAIL_FRAMES = 3600  # two minutes at 30 fps: longer than any rep (a 15 s hold and its ramps)
 # Lying with the feet up (the feet-up variant) makes the shoulders-to-ankles line steep in a
@@ -60,14 +62,15 @@ LYING_TORSO_MAX_DEG = 35.0
 # half of it the neutral is not learned (the pelvis rolling in a rotation lifts it ~0.05).
 BRIDGE = 0.2
 HIPS_UP = "hips off the floor: not a trunk rotation"
-# Faults, against the neutral (rotation_features.fault_values; torso lengths). Judged where they
+# Faults, against the neutral (rotation_features.image_values; torso lengths). Judged where they
 # measure well (docs/analyzers/trunk_rotation.md): the shoulder roll and the feet in side views.
 FEET_RISE = 0.1  # the ankles this much higher than at the neutral: about 5 cm
 SHOULDER_ROLL = 0.04  # the far shoulder this much higher (MediaPipe shows a third of a lift)...
 ROLL_OVER_PELVIS = 1.5  # ... and this many times as far as the pelvis rolled: the trunk turned
-KNEE_GAP = 0.15  # the knees this much further apart, seen from an end (the body's width shows):
-END_VIEW_MIN = 0.6  # shoulders this wide in the image (torso lengths); from the side or obliquely
-# the knees lowered one above the other look apart
+# The knees this much further apart, seen from an end: shoulders this wide in the image (torso
+# lengths). From the side or obliquely, knees lowered one above the other look apart.
+KNEE_GAP = 0.15
+END_VIEW_MIN = 0.6
 FAULT_KEYS = ("feet_rise", "shoulder_roll", "hip_roll", "knee_gap")
 IMAGE_KEYS = ("knee_stack", *FAULT_KEYS)
 STACK_MIN = 0.05  # torso lengths one knee must rise above the other to give the side
@@ -102,9 +105,6 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         other_movement="moving too much for a trunk rotation",
     )
 
-    def __init__(self, prescription: Prescription | None = None) -> None:
-        super().__init__(prescription)
-
     def on_new_set(self) -> None:
         self._feet_up = False  # the feet off the floor, as last seen
 
@@ -128,8 +128,9 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
 
     def measure(self, pose: PoseFrame) -> Reading | str:
         height, ankle = heights(pose)
-        up = feet_up(height, ankle)
-        if up is not None:  # (unknown while the knees are down level with the body: as before)
+        # (Unknown from an end, and while the knees are down level with the body: as before.)
+        up = feet_up(height, ankle) if side_view_ratio(pose) < END_VIEW_MIN else None
+        if up is not None:
             self._feet_up = up
         bridge = 0.0 if self._feet_up else self._bridge(pose)  # feet up, the hips cannot bridge
         if bridge > BRIDGE:
@@ -148,8 +149,7 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
             return BODY_NOT_VISIBLE
         self._stack_now = values["knee_stack"]
         return Reading(features={"knee_world_deg": world, "knee_rise": rise, "knee_height": height,
-                                 "knee_depth": depth,
-                                 **values},
+                                 "knee_depth": depth, **values},
                        faults=self._faults(pose, values),
                        learn=abs(world) < MIDDLE_MAX_DEG and bridge < 0.5 * BRIDGE)
 
@@ -276,8 +276,7 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         if state == "moving" and side:
             return f"Lower both knees to the {side}"
         last = self.recent_rep(t)
-        if last is not None and any(f.kind == MOVING_TOO_FAST for f in self._rep_faults[-1:]
-                                    if f.start >= last.start):
+        if last is not None and "fastest_way_s" in last.measured:  # (only a too fast one has it)
             return "Slower: about 2 s each way"
         if last is not None and last.side:
             return f"Now the {'right' if last.side == 'left' else 'left'}"
