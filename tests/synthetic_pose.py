@@ -292,7 +292,7 @@ def rotation_session(duration: float, drops: list[tuple[float, float, float]] = 
     knees `drop_deg` degrees over `ramp` s (eased), held `hold` s, back over `ramp` s.
 
     `shoulder_lift`, `feet_lift`, `knee_spread` are (start, end) spans where the fault is there
-    (22 degrees of chest roll, 0.12 m, 30 degrees; eased in and out over their first and last
+    (22 degrees of chest roll, 0.12 m, 45 degrees; eased in and out over their first and last
     half second); `present(t)` False = nobody; `jitter` (s)
     perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
     """
@@ -310,5 +310,5 @@ def rotation_session(duration: float, drops: list[tuple[float, float, float]] = 
         # each fault eases in and out over half a second at the ends of its span
         amount = lambda spans: sum(trapezoid(t, a, max(0.0, b - a - 1.0), 0.5) for a, b in spans)  # noqa: E731
         pts = rotation_points(angle, 22.0 * amount(shoulder_lift), 0.12 * amount(feet_lift),
-                              30.0 * amount(knee_spread), tabletop, depth_seen)
+                              45.0 * amount(knee_spread), tabletop, depth_seen)
         yield film(t, pts, view, noise_px, rng)

@@ -41,13 +41,15 @@ def _unit(v: np.ndarray) -> np.ndarray | None:
     return v / n if n > 0 and math.isfinite(n) else None
 
 
-def world_frame(pose: PoseFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+def world_frame(pose: PoseFrame, left_ref: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """(hip centre, long axis, left, front) of the trunk in world landmarks, or None.
 
     The long axis runs shoulders -> hips; `left` is the right-to-left shoulder line made square
     to it; `front` (out of the chest, toward the ceiling when supine) completes the frame. The
     shoulders, not the hips, set it: in a trunk rotation the pelvis rolls with the knees, while
-    the shoulders stay flat.
+    the shoulders stay flat. With `left_ref` (the set's first `left`), a frame in which MediaPipe
+    swapped the shoulders' labels (from the feet end it does) keeps the set's left.
     """
     if pose.world is None:
         return None
@@ -61,17 +63,21 @@ def world_frame(pose: PoseFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     left = _unit(lat - np.dot(lat, u) * u)
     if left is None:
         return None
+    if left_ref is not None and np.dot(left, left_ref) < 0:
+        left = -left
     return hip, u, left, np.cross(u, left)
 
 
-def knee_world_deg(pose: PoseFrame) -> float:
+def knee_world_deg(pose: PoseFrame, frame: tuple[np.ndarray, ...] | None) -> float:
     """The knees' angle from the front (straight up, lying on the back) about the long axis,
-    toward the person's left, degrees (-180..180); NaN without world landmarks."""
-    frame = world_frame(pose)
-    if frame is None:
+    toward the person's left, in a `world_frame` (the neutral's: a shoulder lifting, or
+    MediaPipe folding the shoulder line seen from the feet end, must not turn it), degrees
+    (-180..180); NaN without world landmarks."""
+    if frame is None or pose.world is None:
         return math.nan
-    hip, u, left, front = frame
-    w = pose.world[:, :3].astype(np.float64)  # type: ignore[index]
+    _hip0, u, left, front = frame
+    w = pose.world[:, :3].astype(np.float64)
+    hip = (w[Landmark.LEFT_HIP] + w[Landmark.RIGHT_HIP]) / 2
     k = (w[Landmark.LEFT_KNEE] + w[Landmark.RIGHT_KNEE]) / 2 - hip
     return float(np.degrees(np.arctan2(np.dot(k, left), np.dot(k, front))))
 
@@ -109,14 +115,17 @@ def knee_rise(pose: PoseFrame) -> float:
     return float(np.dot(midpoint(pose, "knee") - hip, normal)) / torso
 
 
-def heights(pose: PoseFrame) -> tuple[float, float]:
+def heights(pose: PoseFrame, normal: np.ndarray | None = None) -> tuple[float, float]:
     """(knees, ankles): the midpoints' signed distances from the shoulder-hip line in the image,
-    in torso lengths (the image's sign: only sizes and ratios are meant). Lying with the feet on
-    the floor the ankles sit on that line; in tabletop as high as the knees."""
+    in torso lengths (the image's sign: only sizes and ratios are meant), measured along
+    `normal` when given (the line's normal as the set began: a shoulder lifting tilts the line
+    now). Lying with the feet on the floor the ankles sit on that line; in tabletop as high as
+    the knees."""
     axis = torso_axis(pose)
     if axis is None:
         return math.nan, math.nan
     hip, _u, n, torso = axis
+    n = n if normal is None else normal
     return (float(np.dot(midpoint(pose, "knee") - hip, n)) / torso,
             float(np.dot(midpoint(pose, "ankle") - hip, n)) / torso)
 

@@ -27,14 +27,15 @@ from formcheck.analyzers.base import Fault, Reading, Rep, Scored
 from formcheck.analyzers.calibration import NeutralSettings
 from formcheck.analyzers.framework import ExerciseAnalyzer
 from formcheck.analyzers.geometry import (
-    body_axis, lying_face, midpoint, out_of_frame, posture, side_view_ratio, signed_distance,
+    END_ON_DEPTH, body_axis, depth_share, lying_face, midpoint, out_of_frame, posture, side_view_ratio,
+    signed_distance,
 )
 from formcheck.analyzers.reasons import BODY_NOT_VISIBLE, NOT_LYING, NOT_SUPINE
 from formcheck.analyzers.registry import (
     FEET_OFF_FLOOR, FEET_UP, KNEES_APART, MOVING_TOO_FAST, SHOULDER_LIFT, register,
 )
 from formcheck.analyzers.rotation_features import (
-    BODY, feet_up, heights, image_values, knee_depth, knee_rise, knee_world_deg,
+    BODY, feet_up, heights, image_values, knee_depth, knee_rise, knee_world_deg, world_frame,
 )
 from formcheck.landmarks import PoseFrame
 
@@ -56,20 +57,25 @@ SIDE_VIEW_MAX = 0.35  # shoulders this narrow in the image (torso lengths): a si
 TOO_FAST_S = 0.6
 TRAIL_FRAMES = 3600  # two minutes at 30 fps: longer than any rep (a 15 s hold and its ramps)
 # Lying with the feet up (the feet-up variant) makes the shoulders-to-ankles line steep in a
-# raised view; the torso alone still lies within this of the image's horizontal.
+# raised view; the torso alone still lies within this of the image's horizontal (or along the
+# line of sight, seen from an end).
 LYING_TORSO_MAX_DEG = 35.0
 # Hips this far above the shoulder-ankle line (torso lengths) are a bridge, not judged; from
 # half of it the neutral is not learned (the pelvis rolling in a rotation lifts it ~0.05).
 BRIDGE = 0.2
 HIPS_UP = "hips off the floor: not a trunk rotation"
+BRIDGE_VIEW_MAX = 0.42  # bridges: up to 0.37 on glute_bridge; the rendered oblique camera 0.48
 # Faults, against the neutral (rotation_features.image_values; torso lengths). Judged where they
-# measure well (docs/analyzers/trunk_rotation.md): the shoulder roll and the feet in side views.
+# measure well (docs/analyzers/trunk_rotation.md): the feet from the side, the shoulders from
+# the side and from an end, the knees apart from an end; none obliquely.
 FEET_RISE = 0.1  # the ankles this much higher than at the neutral: about 5 cm
-SHOULDER_ROLL = 0.04  # the far shoulder this much higher (MediaPipe shows a third of a lift)...
+# The far shoulder this much higher, from the side and from an end (MediaPipe shows a third of a
+# lift from the side)...
+SHOULDER_ROLL = {"side": 0.04, "end": 0.1}
 ROLL_OVER_PELVIS = 1.5  # ... and this many times as far as the pelvis rolled: the trunk turned
 # The knees this much further apart, seen from an end: shoulders this wide in the image (torso
 # lengths). From the side or obliquely, knees lowered one above the other look apart.
-KNEE_GAP = 0.15
+KNEE_GAP = 0.35
 END_VIEW_MIN = 0.6
 FAULT_KEYS = ("feet_rise", "shoulder_roll", "hip_roll", "knee_gap")
 IMAGE_KEYS = ("knee_stack", *FAULT_KEYS)
@@ -102,11 +108,16 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         warmup=0.0,
         calibration_drift=0.35,  # 10 degrees, 0.04 torso lengths: not a drop well under way
         max_rep_seconds=60.0,
+        # No glitch guard: the knees cross the image in a fifth of a second when lowered quickly
+        # seen from the feet end, and a one-frame jump cannot make a rep (dwell, reach).
+        glitch_step=None,
         other_movement="moving too much for a trunk rotation",
     )
 
     def on_new_set(self) -> None:
         self._feet_up = False  # the feet off the floor, as last seen
+        self._left_ref: np.ndarray | None = None  # the person's left in world landmarks
+        self._frame0: tuple[np.ndarray, ...] | None = None  # the trunk's frame at the neutral
 
     def on_recalibrate(self) -> None:
         self._depth_now = math.nan
@@ -115,11 +126,25 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         # (t, world angle, knee stack, depth, drop) of the recent frames, to settle reps' sides.
         self._trail: deque[tuple[float, float, float, float, float]] = deque(maxlen=TRAIL_FRAMES)
 
+    def _world_frame(self, pose: PoseFrame) -> tuple[np.ndarray, ...] | None:
+        """The trunk's frame in world landmarks: the current one until the neutral is learned,
+        then the neutral's, kept (its left kept from the set's first frame: `world_frame`)."""
+        if not self.neutral_ready:
+            self._frame0 = None
+        elif self._frame0 is not None:
+            return self._frame0
+        frame = world_frame(pose, self._left_ref)
+        if frame is not None and self._left_ref is None:
+            self._left_ref = frame[2]
+        if self.neutral_ready:
+            self._frame0 = frame
+        return frame
+
     def judge(self, pose: PoseFrame) -> str | None:
         if out_of_frame(pose, BODY):
             return BODY_NOT_VISIBLE
         body = posture(pose)
-        if body == "standing" or (body == "unknown"
+        if body == "standing" or (body == "unknown" and depth_share(pose) < END_ON_DEPTH
                                   and body_axis(pose).tilt_from_horizontal > LYING_TORSO_MAX_DEG):
             return NOT_LYING
         if body == "lying" and side_view_ratio(pose) < SIDE_VIEW_MAX and lying_face(pose) == "down":
@@ -137,7 +162,7 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
             self.abandon_rep()
             self.relearn_neutral()
             return HIPS_UP
-        world = knee_world_deg(pose)
+        world = knee_world_deg(pose, self._world_frame(pose))
         rise = knee_rise(pose)
         near = self.facing_side(pose)
         depth = knee_depth(pose, near)
@@ -148,9 +173,10 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         if len(values) != len(IMAGE_KEYS) or not all(math.isfinite(v) for v in values.values()):
             return BODY_NOT_VISIBLE
         self._stack_now = values["knee_stack"]
+        faults = self._faults(pose, values)
         return Reading(features={"knee_world_deg": world, "knee_rise": rise, "knee_height": height,
                                  "knee_depth": depth, **values},
-                       faults=self._faults(pose, values),
+                       faults=faults,
                        learn=abs(world) < MIDDLE_MAX_DEG and bridge < 0.5 * BRIDGE)
 
     def _faults(self, pose: PoseFrame, values: dict[str, float]) -> frozenset[str]:
@@ -165,20 +191,22 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         d = {k: values[k] - self.neutral_value(k) for k in FAULT_KEYS}
         away = 1.0 if self._side == "left" else -1.0  # the far shoulder rises this way
         roll, pelvis = away * d["shoulder_roll"], away * d["hip_roll"]
-        side_view = side_view_ratio(pose) < SIDE_VIEW_MAX
-        if side_view and roll >= SHOULDER_ROLL and roll >= ROLL_OVER_PELVIS * max(pelvis, 0.0):
+        ratio = side_view_ratio(pose)
+        view = "side" if ratio < SIDE_VIEW_MAX else "end" if ratio >= END_VIEW_MIN else None
+        if view and roll >= SHOULDER_ROLL[view] and roll >= ROLL_OVER_PELVIS * max(pelvis, 0.0):
             out.add(SHOULDER_LIFT)
-        if feet_down_prescribed and side_view and d["feet_rise"] >= FEET_RISE:
+        if feet_down_prescribed and view == "side" and d["feet_rise"] >= FEET_RISE:
             out.add(FEET_OFF_FLOOR)
-        if side_view_ratio(pose) >= END_VIEW_MIN and d["knee_gap"] >= KNEE_GAP:
+        if view == "end" and d["knee_gap"] >= KNEE_GAP:
             out.add(KNEES_APART)
         return frozenset(out)
 
     @staticmethod
     def _bridge(pose: PoseFrame) -> float:
         """How far the hips lie above the shoulder-ankle line, torso lengths, in a view that shows
-        it (across the image); 0 seen end-on, where the image cannot tell up."""
-        if posture(pose) != "lying":
+        it (across the image, from the side); 0 seen end-on, where the image cannot tell up, and
+        obliquely, where a pelvis rolling onto its side with the knees reads the same."""
+        if posture(pose) != "lying" or side_view_ratio(pose) > BRIDGE_VIEW_MAX:
             return 0.0
         sh, hip, ankle = (midpoint(pose, part) for part in ("shoulder", "hip", "ankle"))
         torso = float(np.linalg.norm(hip - sh))
@@ -188,22 +216,30 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
         """The drop (degrees) over FULL_DROP_DEG, toward the side it is seen to go."""
         world = float(dev[0]) * WORLD_UNIT_DEG
         # The legs turn about the hip-ankle line with the feet down, about the body's long axis
-        # with them up (tabletop): the knees' height above that line falls as the cosine.
-        key, i = ("knee_height", 2) if self._feet_up else ("knee_rise", 1)
-        h0 = self.neutral_value(key)
-        cosine = 0.0
-        if abs(h0) >= MIN_RISE:
-            h = h0 + float(dev[i]) * HEIGHT_UNIT
-            cosine = math.degrees(math.acos(max(-1.0, min(1.0, h / h0))))
+        # with them up (tabletop): the knees' height above that line falls as the cosine. With
+        # the feet down the body line is read too: a raised camera sees a drop away from it
+        # shorten the knees' height over it more. Holds are timed on the turning line alone (a
+        # shoulder lifting tilts the body line, and the cosine off it with it).
+        turning = self._cosine(dev, "knee_height" if self._feet_up else "knee_rise")
+        cosine = turning if self._feet_up else max(turning, self._cosine(dev, "knee_height"))
         drop = max(abs(world), cosine)
         depth = self._depth_now - self.neutral_value("knee_depth")
         stack = self._stack_now - self.neutral_value("knee_stack")
         self._side = self._side_of(world, stack, depth, drop)
         if self._last_t is not None:
             self._trail.append((self._last_t, world, stack, depth, drop))
-        return Scored(drop / FULL_DROP_DEG, side=self._side,
-                      values={"range_deg": round(drop, 1), "world_deg": round(world, 1),
+        return Scored(drop / FULL_DROP_DEG, timing=max(abs(world), turning) / FULL_DROP_DEG,
+                      side=self._side, values={"range_deg": round(drop, 1), "world_deg": round(world, 1),
                               "depth": round(depth, 3)})
+
+    def _cosine(self, dev: np.ndarray, key: str) -> float:
+        """The drop (degrees) by the cosine law on one of the knees' heights, against the
+        neutral's; 0 where the knees do not rise in the image (seen from the feet end)."""
+        h0 = self.neutral_value(key)
+        if abs(h0) < MIN_RISE:
+            return 0.0
+        h = h0 + float(dev[self.neutral_settings.keys.index(key)]) * HEIGHT_UNIT
+        return math.degrees(math.acos(max(-1.0, min(1.0, h / h0))))
 
     def _world_says(self, world: float, drop: float) -> bool:
         """MediaPipe's 3-D angle registered the drop (it often misses one seen side-on)."""
@@ -220,18 +256,23 @@ class TrunkRotationAnalyzer(ExerciseAnalyzer):
             return self._side
         return self._side_told(world if self._world_says(world, drop) else 0.0, stack, depth)
 
-    @staticmethod
-    def _side_told(world: float, stack: float, depth: float, must: bool = False) -> str | None:
+    def _side_told(self, world: float, stack: float, depth: float, must: bool = False) -> str | None:
         """The side from, in this order: MediaPipe's 3-D angle (when it registered the drop),
         which knee is on top, the near knee's depth; None when none is clear, unless `must`:
-        then the depth's sign (with no stack, the near knee hides the far one)."""
+        then toward the camera when the stack and the depth both lean that way, else away from
+        it (the knees lowered toward the camera show one above the other; lowered away, the near
+        knee hides the far one)."""
         cues = ((world, 1e-9), (stack, STACK_MIN), (depth, DEPTH_MIN))
         for value, least in cues:
             if abs(value) >= least:
                 return "left" if value > 0 else "right"
-        if must and depth:  # the knees overlapping in the image: the depth's sign, however small
-            return "left" if depth > 0 else "right"
-        return None
+        near = self.facing.side
+        if not must or near is None:
+            return None
+        toward = 1.0 if near == "left" else -1.0  # (left is +)
+        if stack * toward > 0 and depth * toward > 0:
+            return near
+        return "left" if near == "right" else "right"
 
     def rep_side(self, rep: Rep) -> str | None:
         """The side of the whole rep, from its frames past the middle: the cues of `_side_told`,
