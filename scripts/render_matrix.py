@@ -41,10 +41,12 @@ def matrix() -> list[dict]:
         args = [exercise, "--camera", camera, "--tempo", tempo, "--body", body, "--seed", str(seed), *extra]
         if fault:
             args += ["--fault", fault]
+        variant = extra[list(extra).index("--variant") + 1] if "--variant" in extra else None
         rows.append({"name": name, "exercise": exercise, "camera": camera, "tempo": tempo,
-                     "body": body, "fault": fault, "seed": seed, "args": args,
-                     # rest clips (and held twists) are the pelvic tilt analyzer's negative controls
-                     "group": group or ("pelvic-tilt" if exercise == "rest" else exercise)})
+                     "body": body, "fault": fault, "variant": variant, "seed": seed, "args": args,
+                     # rest clips (and held twists) are the pelvic tilt analyzer's negative
+                     # controls, knee sways the trunk rotation's
+                     "group": group or {"rest": "pelvic-tilt", "knee-sway": "trunk-rotation"}.get(exercise, exercise)})
 
     seed = 100
     # Pelvic tilt: side and raised-side cameras, slow and fast, three bodies; holds long and short.
@@ -65,18 +67,35 @@ def matrix() -> list[dict]:
             "--reps", "2", "--hold", "3", fault="bridge")
         seed += 1
         add(f"rest_{camera}_woman", "rest", camera, "normal", "woman", seed, "--duration", "10")
-    # Trunk rotation: every camera, held and rocking, the far-shoulder fault.
-    for camera in ("side", "side-raised", "oblique", "feet-high"):
-        for body in ("woman", "man"):
+    # Trunk rotation: the three cameras it is built for, slow and fast, five bodies, holds long
+    # and short, rocking, every fault, the feet-up variant, and a knee sway that is no rep; the
+    # oblique view (which it judges too) with the main cases.
+    for camera in ("side", "side-raised", "feet-high", "oblique"):
+        core = camera != "oblique"
+
+        def tr(kind: str, tempo: str, body: str, *extra: str, fault: str | None = None) -> None:
+            nonlocal seed
             seed += 1
-            add(f"trunk_rotation_{camera}_{body}", "trunk-rotation", camera, "normal", body, seed,
-                "--reps", "2", "--hold", "3")
-        seed += 1
-        add(f"trunk_rotation_{camera}_rocking", "trunk-rotation", camera, "fast", "heavy", seed,
-            "--reps", "3", "--hold", "0", "--rest", "0")
-        seed += 1
-        add(f"trunk_rotation_{camera}_shoulder_lift", "trunk-rotation", camera, "slow", "older", seed,
-            "--reps", "1", "--hold", "3", fault="shoulder-lift")
+            add(f"trunk_rotation_{camera}_{kind}", "trunk-rotation", camera, tempo, body, seed,
+                *extra, fault=fault)
+
+        tr("slow_woman", "slow", "woman", "--reps", "1", "--hold", "3")
+        tr("fast_man", "fast", "man", "--reps", "2", "--hold", "3,2")
+        if core:
+            tr("slim", "normal", "slim-tall", "--reps", "1", "--hold", "5")
+            tr("rocking", "fast", "heavy", "--reps", "3", "--hold", "0", "--rest", "0")
+        tr("shoulder_lift", "normal", "older", "--reps", "2", "--hold", "3", "--fault-reps", "2",
+           fault="shoulder-lift")
+        if core:
+            tr("feet_off", "normal", "woman", "--reps", "1", "--hold", "3", fault="feet-off")
+            tr("knees_apart", "normal", "man", "--reps", "1", "--hold", "3", fault="knees-apart")
+        tr("feet_up", "normal", "heavy", "--reps", "1", "--hold", "3", "--variant", "feet-up")
+        if core:  # (seeds from 200, so adding these left the other clips' seeds as they were)
+            add(f"trunk_rotation_{camera}_too_fast", "trunk-rotation", camera, "0.5", "slim-tall",
+                200 + len(rows), "--reps", "1", "--hold", "2")
+        if core:
+            seed += 1
+            add(f"knee_sway_{camera}", "knee-sway", camera, "normal", "woman", seed, "--reps", "2")
     # Press-up (seeds from 300 whatever the rows above): side and raised side, slow and fast,
     # three bodies, holds long and short; a short range; hips lifting; push-ups from the toes
     # and the knees and a plank held (none of them a press-up); one oblique view (not judged);
@@ -141,6 +160,14 @@ def ci_set() -> list[dict]:
                                           "--body", "heavy", "--seed", "12"]),
         ("ci_trunk_rotation_rocking_side", ["trunk-rotation", "--reps", "2", "--hold", "0", "--tempo", "1.0",
                                             "--rest", "0", "--body", "man", "--seed", "13"]),
+        ("ci_trunk_rotation_raised", ["trunk-rotation", "--reps", "1", "--hold", "2.5", "--camera", "side-raised",
+                                      "--body", "woman", "--seed", "21"]),
+        ("ci_trunk_rotation_feet_high", ["trunk-rotation", "--reps", "1", "--hold", "2", "--camera", "feet-high",
+                                         "--body", "heavy", "--seed", "22"]),
+        ("ci_trunk_rotation_shoulder_lift_side", ["trunk-rotation", "--reps", "1", "--hold", "2", "--fault",
+                                                  "shoulder-lift", "--body", "older", "--seed", "23"]),
+        ("ci_trunk_rotation_feet_up_side", ["trunk-rotation", "--reps", "1", "--hold", "2", "--variant", "feet-up",
+                                            "--body", "slim-tall", "--seed", "24"]),
         ("ci_press_up_hips_lift_side", ["press-up", "--reps", "2", "--hold", "1", "--tempo", "fast",
                                         "--fault", "hips-lift", "--fault-reps", "2", "--body", "slim-tall",
                                         "--seed", "14"]),
@@ -162,7 +189,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path(os.environ.get("FORMCHECK_RENDERED", "/work/rendered")))
     ap.add_argument("--set", choices=("matrix", "ci"), default="matrix")
-    ap.add_argument("--only", default=None, help="exercise (or name part) to render, e.g. pelvic-tilt")
+    ap.add_argument("--only", default=None,
+                    help="exercises or name parts to render, comma-separated, e.g. pelvic-tilt or side_,rest")
     ap.add_argument("--size", default="640x360")
     ap.add_argument("--fps", default="30")
     ap.add_argument("--list", action="store_true", help="print the clips and exit")
@@ -170,7 +198,8 @@ def main() -> int:
     a = ap.parse_args()
     rows = matrix() if a.set == "matrix" else ci_set()
     if a.only:
-        rows = [r for r in rows if a.only in (r["exercise"], r.get("group")) or a.only in r["name"]]
+        wanted = a.only.split(",")
+        rows = [r for r in rows if any(w in (r["exercise"], r.get("group")) or w in r["name"] for w in wanted)]
     if a.list:
         for r in rows:
             print(r["name"], " ".join(r["args"]))
@@ -198,7 +227,7 @@ def main() -> int:
             if code:
                 return code
             print(f"    {time.time() - t0:.0f} s", flush=True)
-        row = {key: r[key] for key in ("exercise", "camera", "tempo", "body", "fault", "seed") if r.get(key) is not None}
+        row = {key: r[key] for key in ("exercise", "camera", "tempo", "body", "fault", "variant", "seed") if r.get(key) is not None}
         row.update(video=video.name, truth=f"{r['name']}.truth.json",
                    command=" ".join(["formcheck", "synth", *args, "--out", video.name]))
         if a.measure and "detection_rate" not in index.get(r["name"], {}):

@@ -189,3 +189,130 @@ def standing_session(duration: float, fps: float = 30.0, seed: int = 0) -> Itera
     rng = np.random.default_rng(seed)
     for i in range(int(duration * fps)):
         yield to_pose(i / fps, standing_points(), centre=(320.0, 120.0), scale=0.6, noise_px=0.5, rng=rng)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lower trunk rotations: a 3-D stick figure, filmed from the side or from the feet end.
+
+def rotation_points(drop: float = 0.0, shoulder_lift: float = 0.0, feet_lift: float = 0.0,
+                    knee_spread: float = 0.0, tabletop: bool = False,
+                    depth_seen: float = 1.0) -> dict[L, np.ndarray]:
+    """Joint positions in metres of a person lying on their back, knees bent and together (or
+    in tabletop), the knees lowered `drop` degrees to the person's left (+) or right (-).
+
+    Person's frame: x toward the feet, y toward the person's left, z up from the floor. The knees
+    turn about the hip-ankle line (about the long axis in tabletop), the pelvis following by a
+    third; `shoulder_lift` rolls the chest the same way by that many degrees (the far shoulder
+    lifts), `feet_lift` raises the feet (metres), `knee_spread` lets the knees fall apart (each
+    half outward). `depth_seen` scales how much of the knees' sideways travel MediaPipe's depth
+    and world landmarks show (1 = all, as on real people; rendered bodies side-on show little).
+    """
+    def rx(deg: float) -> np.ndarray:
+        a = math.radians(deg)
+        return np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
+
+    pelvis = rx(-drop / 3.0)
+    chest = rx(-math.copysign(shoulder_lift, drop) if drop else 0.0)
+    pts: dict[L, np.ndarray] = {}
+    for side, s in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        pts[L[f"{side}_SHOULDER"]] = np.array([-0.5, 0.0, 0.1]) + chest @ np.array([0.0, 0.18 * s, 0.0])
+        pts[L[f"{side}_ELBOW"]] = np.array([-0.25, 0.22 * s, 0.05])
+        pts[L[f"{side}_WRIST"]] = np.array([-0.02, 0.24 * s, 0.05])
+        for name, dx in (("PINKY", 0.05), ("INDEX", 0.06), ("THUMB", 0.04)):
+            pts[L[f"{side}_{name}"]] = np.array([dx, 0.24 * s, 0.06])
+        hip = np.array([0.0, 0.0, 0.1]) + pelvis @ np.array([0.0, 0.12 * s, 0.0])
+        pts[L[f"{side}_HIP"]] = hip
+        leg_drop = drop + s * 0.5 * knee_spread
+        if tabletop:
+            knee = hip + rx(-leg_drop) @ np.array([0.0, 0.0, 0.42])
+            ankle = knee + np.array([0.4, 0.0, 0.0])
+        else:
+            ankle = np.array([0.55, 0.08 * s, 0.07 + feet_lift])
+            base = 0.5 * (hip + ankle)
+            knee = base + rx(-leg_drop) @ np.array([0.0, 0.0, 0.33]) + np.array([0.0, 0.05 * s, 0.0])
+        pts[L[f"{side}_KNEE"]] = knee
+        pts[L[f"{side}_ANKLE"]] = ankle
+        pts[L[f"{side}_HEEL"]] = ankle + np.array([-0.02, 0.0, -0.05])
+        pts[L[f"{side}_FOOT_INDEX"]] = ankle + np.array([0.12, 0.0, -0.05])
+    head = np.array([-0.72, 0.0, 0.12])
+    pts[L.NOSE] = head + [0.0, 0.0, 0.1]
+    for side, s in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        pts[L[f"{side}_EAR"]] = head + [0.0, 0.07 * s, 0.0]
+        pts[L[f"{side}_EYE"]] = head + [0.02, 0.03 * s, 0.08]
+        pts[L[f"{side}_EYE_INNER"]] = head + [0.02, 0.015 * s, 0.08]
+        pts[L[f"{side}_EYE_OUTER"]] = head + [0.02, 0.045 * s, 0.075]
+        pts[L[f"MOUTH_{side}"]] = head + [0.0, 0.02 * s, 0.07]
+    if depth_seen != 1.0:  # the sideways travel of the knees, shown only in part in depth
+        rest = rotation_points(0.0, shoulder_lift, feet_lift, knee_spread, tabletop)
+        for lm in (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE):
+            pts[lm] = pts[lm].copy()
+            pts[lm][1] = rest[lm][1] + depth_seen * (pts[lm][1] - rest[lm][1])
+    return pts
+
+
+def film(t: float, pts: dict[L, np.ndarray], view: str = "side", noise_px: float = 0.0,
+         rng: np.random.Generator | None = None, size: tuple[int, int] = SIZE,
+         visibility: float = 0.95) -> PoseFrame:
+    """A PoseFrame of a 3-D body (`rotation_points`): image landmarks with MediaPipe's relative
+    depth, and world landmarks (camera-aligned metres about the hip centre).
+
+    `view` "side": a camera level at the person's right, head image-left; "side-left": the same
+    at their left, head image-right; "feet": high at the feet end, looking down 40 degrees along
+    the body, the person's left on image right.
+    """
+    e = math.radians(40.0)
+    arr = np.zeros((NUM_LANDMARKS, 5), dtype=np.float32)
+    world = np.zeros((NUM_LANDMARKS, 5), dtype=np.float32)
+    arr[:, 3:] = visibility
+    world[:, 3:] = visibility
+    hips = 0.5 * (pts[L.LEFT_HIP] + pts[L.RIGHT_HIP])
+    scale = 300.0  # pixels per metre
+    for lm, p in pts.items():
+        x, y, z = (np.asarray(p, dtype=float) - hips)
+        if view == "side":
+            cam = np.array([x, -z, y])  # image right, image down, away from the camera
+        elif view == "side-left":
+            cam = np.array([-x, -z, -y])
+        else:
+            cam = np.array([y, x * math.sin(e) - z * math.cos(e), -x * math.cos(e) - z * math.sin(e)])
+        px = np.array([size[0] * 0.5, size[1] * 0.55]) + scale * cam[:2]
+        if noise_px and rng is not None:
+            px = px + rng.normal(0.0, noise_px, 2)
+        arr[lm, 0], arr[lm, 1] = px[0] / size[0], px[1] / size[1]
+        arr[lm, 2] = scale * cam[2] / size[0]
+        world[lm, :3] = cam
+    return PoseFrame(t=t, image_size=size, landmarks=arr, world=world)
+
+
+def rotation_session(duration: float, drops: list[tuple[float, float, float]] = (),
+                     fps: float = 30.0, ramp: float = 1.5, drop_deg: float = 50.0,
+                     view: str = "side", noise_px: float = 0.2, seed: int = 0,
+                     present: Callable[[float], bool] | None = None, jitter: float = 0.0,
+                     drop: float = 0.0, depth_seen: float = 1.0, tabletop: bool = False,
+                     shoulder_lift: list[tuple[float, float]] = (),
+                     feet_lift: list[tuple[float, float]] = (),
+                     knee_spread: list[tuple[float, float]] = ()) -> Iterator[PoseFrame]:
+    """Frames of trunk rotations: `drops` are (start, hold, +1 left | -1 right), each lowering the
+    knees `drop_deg` degrees over `ramp` s (eased), held `hold` s, back over `ramp` s.
+
+    `shoulder_lift`, `feet_lift`, `knee_spread` are (start, end) spans where the fault is there
+    (22 degrees of chest roll, 0.12 m, 45 degrees; eased in and out over their first and last
+    half second); `present(t)` False = nobody; `jitter` (s)
+    perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
+    """
+    rng = np.random.default_rng(seed)
+    last = -1.0
+    for i in range(int(duration * fps)):
+        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
+        if t <= last or (drop and rng.random() < drop):
+            continue
+        last = t
+        if present is not None and not present(t):
+            yield PoseFrame.empty(t, SIZE)
+            continue
+        angle = drop_deg * sum(sign * trapezoid(t, s, h, ramp) for s, h, sign in drops)
+        # each fault eases in and out over half a second at the ends of its span
+        amount = lambda spans: sum(trapezoid(t, a, max(0.0, b - a - 1.0), 0.5) for a, b in spans)  # noqa: E731
+        pts = rotation_points(angle, 22.0 * amount(shoulder_lift), 0.12 * amount(feet_lift),
+                              45.0 * amount(knee_spread), tabletop, depth_seen)
+        yield film(t, pts, view, noise_px, rng)

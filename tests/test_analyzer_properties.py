@@ -1,7 +1,7 @@
 """Property tests: any analyzer, fed messy synthetic landmark streams, stays sane.
 
-Noise, dropped frames, a person leaving and coming back, jittered timestamps: the analyzer must
-never crash, never let a rep or a hold span a gap longer than its `gap`, never let its count go
+Noise, dropped frames, a person leaving and coming back, jittered timestamps, on pelvic tilt and
+trunk rotation streams: the analyzer must never crash, never let a rep or a hold span a gap longer than its `gap`, never let its count go
 down, and its report must agree with the live feedback.
 """
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from formcheck.analyzers import ANALYZERS
 from formcheck.landmarks import PoseFrame
-from synthetic_pose import SIZE, lying_points, session, to_pose
+from synthetic_pose import SIZE, lying_points, rotation_session, session, to_pose
 from synthetic_prone import press_session
 
 ANALYZER_CLASSES = sorted(ANALYZERS.values(), key=lambda c: c.name)
@@ -88,6 +88,25 @@ def test_messy_prone_streams(presses, lifts, away, noise, jitter, drop, fps, see
     for cls in ANALYZER_CLASSES:
         frames = list(press_session(26.0, presses=presses, hip_lifts=lifts, fps=fps, noise_px=noise,
                                     seed=seed, present=present, jitter=jitter, drop=drop, plank=plank))
+        _check_stream(cls, frames)
+
+
+drops = st.lists(st.tuples(st.floats(1.0, 22.0), st.floats(0.0, 6.0), st.sampled_from([-1, 1])), max_size=4)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(moves=drops, away=absences, noise=st.floats(0.0, 3.0), jitter=st.floats(0.0, 0.015),
+       drop=st.floats(0.0, 0.4), fps=st.sampled_from([15.0, 25.0, 30.0]), seed=st.integers(0, 999),
+       view=st.sampled_from(["side", "side-left", "feet"]), ramp=st.floats(0.4, 2.0))
+def test_messy_trunk_rotation_streams(moves, away, noise, jitter, drop, fps, seed, view, ramp):
+    """Knees lowered side to side (3-D stick figure, from either side or the feet end), with the
+    same mess: every analyzer stays sane."""
+    def present(t):
+        return not any(s <= t < s + d for s, d in away)
+
+    frames = list(rotation_session(26.0, moves, fps=fps, ramp=ramp, view=view, noise_px=noise,
+                                   seed=seed, present=present, jitter=jitter, drop=drop))
+    for cls in ANALYZER_CLASSES:
         _check_stream(cls, frames)
 
 

@@ -251,3 +251,34 @@ def test_a_voided_rep_held_long_enough_is_judged_on_its_hold() -> None:
     plain = Rep(index=3, start=10.0, end=13.0, hold=2.0, met=True)
     report = Report("press_up", Prescription(reps=3, hold=2.0), reps=[voided, short, plain])
     assert [h.met for h in reported_holds(report)] == [True, False, True]
+
+
+def test_fault_intervals_a_truth_lists_are_scored_frame_by_frame(tmp_path: Path) -> None:
+    """`<analyzer>.faults.<kind>` intervals (rendered trunk rotations) are scored against the
+    reported faults of that kind, per clip and pooled, and shown in both tables."""
+
+    class FaultStub(Stub):  # the Stub's hip fault, named as a trunk rotation fault
+        name = "trunk_rotation"
+
+        def report(self) -> Report:
+            r = super().report()
+            r.faults = [Fault("shoulder_lift", f.start, f.end) for f in r.faults]
+            return r
+
+    (tmp_path / "f.mp4").write_bytes(b"f")
+    (tmp_path / "f.truth.json").write_text(json.dumps({
+        "clip": "f.mp4", "hips_off_floor": [],
+        "trunk_rotation": {"excursions": [{"start": 1.0, "end": 2.0, "side": "left"}],
+                           "faults": {"shoulder_lift": [{"start": 3.0, "end": 4.0}], "knees_apart": []}},
+        "expected": {"trunk_rotation": {"count": 1, "tolerance": 0}},
+    }))
+    streams = {"f.mp4": stream(6.0, up=[(1.0, 2.0)], hips=[(3.0, 3.9)])}
+    card = evaluate(label_files(tmp_path), fake_cache(tmp_path, streams), registry={"trunk_rotation": FaultStub})
+    (row,) = card.rows
+    lift = row["faults"]["shoulder_lift"]
+    assert (lift["tp"], lift["fp"], lift["fn"]) == (10, 0, 1) and lift["labelled_intervals"] == 1
+    assert row["faults"]["knees_apart"]["f1"] is None  # nothing to find, nothing found
+    pooled = card.summary()["trunk_rotation"]["rendered"]["faults"]
+    assert pooled["shoulder_lift"]["recall"] == pytest.approx(10 / 11, abs=1e-4)
+    text = render(card, markdown=True)
+    assert "shoulder lift F1 0.95 (P 1.00 R 0.91) |" in text and "knees apart F1" not in text

@@ -351,3 +351,39 @@ def test_rep_cycle_rejoins_a_dip_mid_hold_but_not_a_release_and_a_new_rep():
     assert len(reps([(0, "left", 1), (1.0, "left", 1.5), (0, "left", 1.0), (1.0, "left", 1.5), (0, "left", 1)])) == 2
     swing = [(0, "left", 1), (1.0, "left", 1.5), (0.15, "left", 0.2), (1.0, "right", 1.5), (0, "right", 1)]
     assert [s for _, s in reps(swing)] == ["left", "right"]
+
+
+def test_variants_are_listed_validated_and_recorded():
+    """An exercise's variants (the first its default) are what --variant accepts; the chosen one
+    is in the prescription and the report; an exercise without variants names none."""
+    from formcheck.analyzers.registry import make_prescription
+
+    class Twist(Lean):
+        spec = ExerciseSpec("toy_twist", "Twist", Prescription(reps=2, hold=1.0, variant="flat"),
+                            sides=SIDES, variants=("flat", "raised"))
+
+    assert make_prescription(Twist).variant == "flat"
+    chosen = make_prescription(Twist, hold=2, variant="raised")
+    assert (chosen.variant, chosen.hold) == ("raised", 2.0)
+    report = Twist(chosen).report().as_dict()
+    assert report["prescription"]["variant"] == "raised"
+    with pytest.raises(ValueError, match="'bent' is not a variant of toy-twist; valid: flat, raised"):
+        make_prescription(Twist, variant="bent")
+    assert "variant" not in Lean().report().as_dict()["prescription"]
+    with pytest.raises(ValueError, match="valid: none"):
+        make_prescription(Lean, variant="raised")
+
+
+def test_rep_side_hook_settles_the_side_on_the_whole_rep():
+    """An exercise whose side shows only as the rep goes on settles it when the rep ends; the
+    count per side follows the settled side (live and in the report)."""
+
+    class Settled(Lean):
+        def rep_side(self, rep):
+            return "left" if rep.hold and rep.hold > 1.0 else "right"  # anything the rep shows
+
+    a = Settled()
+    feedback = [a.update(p) for p in lean_stream([(3, 1.5, -1), (7, 0.6, 1)], duration=12.0)]
+    report = a.report()
+    assert [r.side for r in report.reps] == ["left", "right"]
+    assert feedback[-1].by_side == {"left": 1, "right": 1}

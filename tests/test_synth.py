@@ -81,6 +81,31 @@ def test_trunk_rotation_excursions_follow_the_order_and_rocking_has_no_hold() ->
     assert all(b["start"] >= a["end"] for a, b in zip(s.excursions, s.excursions[1:]))
 
 
+@pytest.mark.parametrize("fault, key, attr", [("shoulder-lift", "shoulder_lift", "shoulder_lift"),
+                                               ("feet-off", "feet_off_floor", "feet_lift"),
+                                               ("knees-apart", "knees_apart", "knee_spread")])
+def test_trunk_rotation_faults_are_scripted_with_their_intervals(fault: str, key: str, attr: str) -> None:
+    s = build_script(ScriptParams("trunk-rotation", reps=2, hold=(2.0,), fault=fault, fault_reps=(2,)))
+    flag = {"shoulder-lift": "shoulder_lifted", "feet-off": "feet_off", "knees-apart": "knees_apart"}[fault]
+    assert [e[flag] for e in s.excursions] == [False, False, True, True]
+    intervals = s.faults()[key]
+    assert len(intervals) == 2 and all(not v for k, v in s.faults().items() if k != key)
+    for iv, ex in zip(intervals, s.excursions[2:]):
+        assert ex["start"] < iv["start"] < ex["peak"] < iv["end"] < ex["end"]
+        assert getattr(s.state_at(ex["peak"]), attr) > 0
+    assert all(getattr(s.state_at(e["peak"]), attr) == 0 for e in s.excursions[:2])
+
+
+def test_feet_up_variant_and_knee_sway_scripts() -> None:
+    s = build_script(ScriptParams("trunk-rotation", reps=1, hold=(2.0,), variant="feet-up"))
+    assert all(k[1].tabletop == 1.0 for k in s.keys) and len(s.excursions) == 2
+    sway = build_script(ScriptParams("knee-sway", reps=3, seed=4))
+    assert sway.excursions == [] and sway.holds == []
+    drops = [abs(sway.state_at(t).knee_drop) for t in np.arange(0.0, sway.duration, 0.05)]
+    assert 6.0 < max(drops) < 8.0 * 1.16  # a few degrees each way, never a trunk rotation
+    assert max(sway.state_at(t).pelvic_tilt for t in np.arange(0.0, sway.duration, 0.05)) < 5.0
+
+
 def test_press_up_fault_marks_the_rep_and_its_hips_off_floor_interval() -> None:
     s = build_script(ScriptParams("press-up", reps=2, hold=(2.0,), fault="hips-lift", fault_reps=(2,)))
     assert [r["hips_on_floor"] for r in s.press_reps] == [True, False]
@@ -250,6 +275,9 @@ def test_mediapipe_finds_the_rendered_person_where_the_truth_says(video: Path) -
     (["press-up", "--fault", "push-up", "--fault-reps", "1"], "--fault push-up replaces every press-up"),
     (["pelvic-tilt", "--body", "giant"], "unknown body 'giant'"),
     (["pelvic-tilt", "--order", "up"], "--order must list left and/or right"),
+    (["pelvic-tilt", "--variant", "feet-up"], "unknown variant 'feet-up' for pelvic-tilt: choose none"),
+    (["trunk-rotation", "--fault", "bridge"], "choose shoulder-lift, feet-off, knees-apart"),
+    (["knee-sway", "--range", "30"], "--range 30.0 is outside 1-15 for knee-sway"),
 ])
 def test_bad_synth_input_is_one_line(argv: list[str], message: str, tmp_path: Path, capsys) -> None:
     code = main(["synth", *argv, "--out", str(tmp_path / "x.mp4")])

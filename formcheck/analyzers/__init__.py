@@ -24,4 +24,4 @@ __all__ = ["ANALYZERS", "EXERCISES", "KNOWN_EXERCISES", "canonical_name", "get_a
            "make_prescription", "new_analyzer", "register", "spec_of", "title_of"]
 
 # Importing an exercise module registers its analyzer.
-from formcheck.analyzers import pelvic_tilt, press_up  # noqa: E402,F401
+from formcheck.analyzers import pelvic_tilt, press_up, trunk_rotation  # noqa: E402,F401

@@ -26,15 +26,21 @@ class Prescription:
     `hold` is the minimum hold in seconds (0 = no hold, e.g. rocking trunk rotations);
     `hold_max` the upper end of the prescribed range (longer holds are fine, just reported).
     `per_side`: `reps` is counted on each side ("10 a side"), for exercises done to a side.
+    `variant`: the version prescribed, for exercises with more than one (registry `variants`,
+    e.g. a trunk rotation "feet-up"); None, and left out of reports, for the others.
     """
 
     reps: int
     hold: float
     hold_max: float | None = None
     per_side: bool = False
+    variant: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["variant"] is None:
+            del d["variant"]
+        return d
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,12 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
         """Forget what must survive a long cannot-judge stretch but not a new set (a start
         position): called when a set begins (first sight, a cut, a new person)."""
 
+    def rep_side(self, rep: Rep) -> str | None:
+        """The side a finished rep was done to, told from the whole rep (default: the side it
+        began on). For exercises whose side shows only as the rep goes on; called before
+        `rep_faults`."""
+        return rep.side
+
     def rep_faults(self, rep: Rep) -> list[Fault]:
         """Faults judged on a whole rep when it ends (moving too fast, a short range)."""
         return []
@@ -352,6 +358,7 @@ class ExerciseAnalyzer(NeutralScoring, Analyzer):
             side=rip.side, hold=held if timed else None, met=hold_met,
             hold_met=hold_met if timed else None, cut=cut, measured=measured,
         )
+        rep.side = self.rep_side(rep)
         self._rep_faults.extend(self.rep_faults(rep))
         self.tally.add(rep)
         self._confirm_pending(self._last_t or end)

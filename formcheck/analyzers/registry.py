@@ -3,9 +3,10 @@
 One `ExerciseSpec` per exercise holds its names (code and labels: `pelvic_tilt`; command line:
 `pelvic-tilt`), its title on screen, the prescription defaults of the handouts
 (../shared/docs/EXERCISES.md), the faults it reports and what each does to a rep, the sides it
-counts separately, and the camera views it judges. The CLI, `eval`, `synth`, the overlay and the
-analyzers all read it, so a name is never spelled twice. An exercise whose analyzer has not
-landed is still listed: the scorecard then says "not implemented", never a number.
+counts separately, the camera views it judges, and the variants it is prescribed in. The CLI,
+`eval`, `synth`, the overlay and the analyzers all read it, so a name is never spelled twice. An
+exercise whose analyzer has not landed is still listed: the scorecard then says "not
+implemented", never a number.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ class ExerciseSpec:
     (`holds`, `excursions`, `reps`); `sides` is set for exercises counted per side;
     `range_of_motion` is the measured value the report shows as each rep's range of motion
     (None: the rep's peak score, in full reps); `posture` is how the person lies (`POSTURES`),
-    which the live set-up guidance asks for.
+    which the live set-up guidance asks for. `variants` names the versions a therapist may
+    prescribe (`--variant`), the handouts' own first (the default); an exercise with none has
+    one version and its reports name none.
     """
 
     name: str
@@ -82,6 +85,7 @@ class ExerciseSpec:
     label_events: str = ""
     range_of_motion: Measure | None = None
     posture: str = ""
+    variants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.posture and self.posture not in POSTURES:
@@ -107,6 +111,12 @@ class ExerciseSpec:
 
 HIPS_OFF_FLOOR = "hips_off_floor"  # a fault two exercises share, scored against the labels
 SHORT_RANGE = "short_range"  # a press-up whose arms stop short of straight at the top
+# Trunk rotation: its faults, and its two variants (the handouts' feet on the floor; tabletop).
+SHOULDER_LIFT = "shoulder_lift"
+FEET_OFF_FLOOR = "feet_off_floor"
+KNEES_APART = "knees_apart"
+MOVING_TOO_FAST = "moving_too_fast"
+FEET_DOWN, FEET_UP = "feet-down", "feet-up"
 
 EXERCISES: dict[str, ExerciseSpec] = {
     spec.name: spec
@@ -129,11 +139,24 @@ EXERCISES: dict[str, ExerciseSpec] = {
         ExerciseSpec(
             name="trunk_rotation",
             title="Lower trunk rotation",
-            prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True),
+            prescription=Prescription(reps=10, hold=10.0, hold_max=15.0, per_side=True,
+                                      variant=FEET_DOWN),
+            faults=(
+                # The trunk turned with the knees: no rotation between pelvis and thorax, so no
+                # stretch; the rep is counted and does not meet the prescription.
+                FaultSpec(SHOULDER_LIFT, "far shoulder lifted off the floor", VOIDS),
+                # A rep done faster than about a second each way is swung, not a slow stretch.
+                FaultSpec(MOVING_TOO_FAST, "moved too fast (about 2 s each way)", VOIDS),
+                # The rotation and its hold still happened; reported with times for the
+                # therapist (and the start position of the feet-up variant, where it is no fault).
+                FaultSpec(FEET_OFF_FLOOR, "feet off the floor", NOTES),
+                FaultSpec(KNEES_APART, "knees apart", NOTES),
+            ),
             sides=SIDES,
-            views=("side", "side-raised", "feet-high"),
+            views=("side", "side-raised", "feet-high", "oblique"),
             label_events="excursions",
             posture="supine",
+            variants=(FEET_DOWN, FEET_UP),
         ),
         ExerciseSpec(
             name="press_up",
@@ -203,19 +226,32 @@ def get_analyzer(name: str) -> type[Analyzer]:
 
 
 def make_prescription(
-    exercise: str | type[Analyzer], reps: int | None = None, hold: float | None = None
+    exercise: str | type[Analyzer], reps: int | None = None, hold: float | None = None,
+    variant: str | None = None,
 ) -> Prescription:
-    """The exercise's default prescription with the therapist's `reps`/`hold` (CLI --reps/--hold).
+    """The exercise's default prescription with the therapist's `reps`/`hold`/`variant` (CLI
+    --reps/--hold/--variant).
 
     Checked here, once, so the CLI, replay and the scorecard all refuse the same bad values with
-    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0. A hold longer
-    than the default range's upper end raises that end to the hold (the range stays valid).
-    ValueError carries a one-line message the CLI turns into a UserError.
+    the same words: reps must be a whole number >= 1, hold a number of seconds >= 0, the variant
+    one the exercise lists. A hold longer than the default range's upper end raises that end to
+    the hold (the range stays valid). ValueError carries a one-line message the CLI turns into a
+    UserError.
     """
     if isinstance(exercise, str):
-        base = spec_of(exercise).prescription
+        spec = spec_of(exercise)
+        base = spec.prescription
     else:
+        spec = getattr(exercise, "spec", None) or EXERCISES.get(canonical_name(exercise.name))
         base = exercise.default_prescription
+    new_variant = base.variant
+    if variant is not None:
+        known = spec.variants if spec is not None else ()
+        if variant not in known:
+            name = spec.cli_name if spec is not None else exercise
+            valid = ", ".join(known) if known else "none (it has one version)"
+            raise ValueError(f"--variant {variant!r} is not a variant of {name}; valid: {valid}")
+        new_variant = variant
     new_reps = base.reps
     if reps is not None:
         if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
@@ -228,12 +264,15 @@ def make_prescription(
         new_hold = float(hold)
         if hold_max is not None and hold_max < new_hold:
             hold_max = new_hold
-    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side)
+    return Prescription(reps=new_reps, hold=new_hold, hold_max=hold_max, per_side=base.per_side,
+                        variant=new_variant)
 
 
-def new_analyzer(exercise: str, reps: int | None = None, hold: float | None = None) -> Analyzer:
-    """A fresh analyzer for `exercise` judged against its prescription with `reps`/`hold`
-    changed (as `make_prescription`); ValueError with a one-line message otherwise. The CLI
-    and a batch worker, which gets the exercise's name, not an analyzer, build it the same way."""
+def new_analyzer(exercise: str, reps: int | None = None, hold: float | None = None,
+                 variant: str | None = None) -> Analyzer:
+    """A fresh analyzer for `exercise` judged against its prescription with `reps`/`hold`/
+    `variant` changed (as `make_prescription`); ValueError with a one-line message otherwise.
+    The CLI and a batch worker, which gets the exercise's name, not an analyzer, build it the
+    same way."""
     cls = get_analyzer(exercise)
-    return cls(make_prescription(cls, reps=reps, hold=hold))
+    return cls(make_prescription(cls, reps=reps, hold=hold, variant=variant))

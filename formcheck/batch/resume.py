@@ -27,7 +27,8 @@ def _expected_exercise(options: AnalysisOptions) -> dict[str, Any] | None:
 
     name = canonical_name(options.exercise)
     return {"exercise": name,
-            "prescription": make_prescription(name, reps=options.reps, hold=options.hold).as_dict()}
+            "prescription": make_prescription(name, reps=options.reps, hold=options.hold,
+                                              variant=options.variant).as_dict()}
 
 
 def completed_report(report_path: Path, video: Path, options: AnalysisOptions) -> dict[str, Any] | None:

@@ -48,6 +48,7 @@ class AnalysisOptions:
     exercise: str | None = None
     reps: int | None = None
     hold: float | None = None
+    variant: str | None = None
     write_video: bool = True
     save_landmarks: bool = False
     #: the driver's bundle: a worker whose own differs refuses to run rather than disagree
@@ -120,7 +121,7 @@ def _make_analyzer(options: AnalysisOptions):  # noqa: ANN202 (Analyzer | None)
     if not options.exercise:
         return None
     try:
-        return new_analyzer(options.exercise, reps=options.reps, hold=options.hold)
+        return new_analyzer(options.exercise, reps=options.reps, hold=options.hold, variant=options.variant)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

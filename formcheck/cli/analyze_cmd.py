@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     runner = choose_runner(args.jobs, args.cluster)
     options = AnalysisOptions(model=args.model, exercise=args.exercise, reps=args.reps, hold=args.hold,
+                              variant=args.variant,
                               write_video=not args.no_video, save_landmarks=args.save_landmarks)
     return report_outcome(run_batch(args.video, out_dir, options.with_model_checked(), runner,
                                     resume=args.resume,

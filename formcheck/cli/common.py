@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from formcheck.analyzers import new_analyzer
 from formcheck.analyzers.base import Analyzer
-from formcheck.analyzers.registry import cli_names
+from formcheck.analyzers.registry import EXERCISES, cli_names
 from formcheck.errors import UserError
 from formcheck.models import DEFAULT_MODEL, MODEL_NAMES
 
@@ -40,16 +40,25 @@ def add_exercise_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--reps", type=int, metavar="N", help="prescribed reps (per side where it applies)")
     parser.add_argument("--hold", type=float, metavar="S", help="prescribed minimum hold, seconds")
+    parser.add_argument("--variant", metavar="NAME", help=f"prescribed variant, where the exercise has them ({variant_help()})")
+
+
+def variant_help() -> str:
+    """'trunk-rotation: feet-down (default), feet-up': the variants each exercise offers."""
+    parts = [f"{spec.cli_name}: " + ", ".join(f"{v} (default)" if i == 0 else v for i, v in enumerate(spec.variants))
+             for spec in EXERCISES.values() if spec.variants]
+    return "; ".join(parts) or "none"
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer | None:
     """The analyzer the options ask for, with its prescription; None for pose only."""
     if not getattr(args, "exercise", None):
-        if getattr(args, "reps", None) is not None or getattr(args, "hold", None) is not None:
-            raise UserError("--reps and --hold need --exercise")
+        if any(getattr(args, k, None) is not None for k in ("reps", "hold", "variant")):
+            raise UserError("--reps, --hold and --variant need --exercise")
         return None
     try:
-        return new_analyzer(args.exercise, reps=args.reps, hold=args.hold)
+        return new_analyzer(args.exercise, reps=args.reps, hold=args.hold,
+                            variant=getattr(args, "variant", None))
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from formcheck.analyzers.registry import VIEWS as CAMERAS
 from formcheck.errors import UserError
 from formcheck.synth import DEFAULT_CRF
-from formcheck.synth.script import EXERCISES, FAULTS, PRESS_SUPPORT  # numpy only: cheap to import
+from formcheck.synth.script import EXERCISES, FAULTS, PRESS_SUPPORT, VARIANTS  # numpy only: cheap to import
 
 TEMPOS = ("slow", "normal", "fast")
 INSTALL_FIX = "pip install -e '.[synth]' and apt-get install libosmesa6"
@@ -38,7 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--tempo", default="normal", metavar="slow|normal|fast|SECONDS",
                    help="time to move into and out of position")
     p.add_argument("--range", dest="range_deg", type=float, default=None, metavar="DEG",
-                   help="pelvic tilt (default 10), knee drop (default 50) or top elbow angle of a press-up (default 175)")
+                   help="pelvic tilt (default 10), knee drop (default 50), knee sway (default 8) "
+                        "or top elbow angle of a press-up (default 175)")
     p.add_argument("--order", default="left,right", help="trunk-rotation sides in order, e.g. left,right or right")
     p.add_argument("--rest", type=float, default=1.5, help="seconds at neutral between reps")
     p.add_argument("--lead-in", type=float, default=2.0,
@@ -52,9 +53,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="body shape: average, woman, man, heavy, slim-tall, older, or gender=..,weight=.. (0..1)")
     p.add_argument("--seed", type=int, default=0, help="seed for small natural variation")
     p.add_argument("--fault", default=None,
-                   help="bridge (pelvic-tilt), shoulder-lift (trunk-rotation), hips-lift (press-up); "
-                        "or, instead of press-ups, push-up / knee-push-up (from the toes / knees) or "
-                        "plank (held --hold s per rep)")
+                   help="bridge (pelvic-tilt); shoulder-lift, feet-off, knees-apart (trunk-rotation); "
+                        "hips-lift (press-up); or, instead of press-ups, push-up / knee-push-up (from "
+                        "the toes / knees) or plank (held --hold s per rep)")
+    p.add_argument("--variant", default=None,
+                   help="feet-up: a trunk rotation from tabletop (hips and knees at 90 degrees, feet "
+                        "off the floor); default the handouts' feet on the floor")
     p.add_argument("--fault-reps", default=None, metavar="N[,N...]",
                    help="1-based reps that carry the fault (default: all)")
     p.add_argument("--sensor-noise", type=float, default=0.0, metavar="SIGMA",
@@ -110,7 +114,8 @@ def check_args(args: argparse.Namespace):
     if not order or any(s not in ("left", "right") for s in order):
         raise UserError(f"--order must list left and/or right, got {args.order!r}")
     if args.range_deg is not None:
-        limits = {"pelvic-tilt": (1, 25), "trunk-rotation": (5, 80), "press-up": (90, 180), "rest": (0, 0)}
+        limits = {"pelvic-tilt": (1, 25), "trunk-rotation": (5, 80), "press-up": (90, 180), "rest": (0, 0),
+                  "knee-sway": (1, 15)}
         lo, hi = limits[args.exercise]
         if not lo <= args.range_deg <= hi:
             raise UserError(f"--range {args.range_deg} is outside {lo}-{hi} for {args.exercise}")
@@ -121,6 +126,9 @@ def check_args(args: argparse.Namespace):
     if args.fault is not None and args.fault not in FAULTS[args.exercise]:
         allowed = ", ".join(FAULTS[args.exercise]) or "none"
         raise UserError(f"unknown fault {args.fault!r} for {args.exercise}: choose {allowed}")
+    if args.variant is not None and args.variant not in VARIANTS.get(args.exercise, ()):
+        allowed = ", ".join(VARIANTS.get(args.exercise, ())) or "none"
+        raise UserError(f"unknown variant {args.variant!r} for {args.exercise}: choose {allowed}")
     fault_reps: tuple[int, ...] = ()
     if args.fault_reps is not None:
         if args.fault is None:
@@ -155,7 +163,7 @@ def check_args(args: argparse.Namespace):
     return dict(exercise=args.exercise, reps=args.reps, hold=holds, tempo=tempo,
                 range_deg=args.range_deg, order=order, fault=args.fault, fault_reps=fault_reps,
                 rest=args.rest, lead_in=args.lead_in, duration=args.duration,
-                seed=args.seed), \
+                seed=args.seed, variant=args.variant), \
         dict(camera=args.camera, width=width, height=height, fps=args.fps, body=args.body,
              crf=args.crf, sensor_noise=args.sensor_noise), out
 

@@ -2,7 +2,8 @@
 
 Both use one schema (see ../shared/media/README.md): `clip` (the video, looked up beside the
 label file, then in the folder above), `segments`, per-analyzer events (`pelvic_tilt.holds`,
-`trunk_rotation.excursions`, `press_up.reps`), `hips_off_floor` intervals, and
+`trunk_rotation.excursions`, `press_up.reps`), `hips_off_floor` intervals, per-analyzer fault
+intervals where a truth lists them (`trunk_rotation.faults.shoulder_lift`, ...), and
 `expected.<analyzer>` = {count, tolerance, why}. A rendered clip's truth is `<clip>.truth.json`
 and may carry more (per-frame keypoints), which is ignored here.
 
@@ -112,6 +113,7 @@ class ClipTruth:
     segments: list[Segment] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     count_per_side: dict[str, dict[str, int]] = field(default_factory=dict)  # analyzer -> side -> n
+    faults: dict[str, dict[str, list[Span]]] = field(default_factory=dict)  # analyzer -> fault -> spans
     frames: int | None = None  # what the labeller saw; a clip decoding to another count is suspect
 
     @property
@@ -248,6 +250,7 @@ def _load_label(path: Path) -> ClipTruth:
     events: dict[str, list[Span]] = {}
     holds: dict[str, list[Span]] = {}
     per_side: dict[str, dict[str, int]] = {}
+    faults: dict[str, dict[str, list[Span]]] = {}
     for name in KNOWN_EXERCISES:
         section = data.get(name)
         if section is None:
@@ -256,6 +259,11 @@ def _load_label(path: Path) -> ClipTruth:
             raise LabelError(path, name, "must be an object")
         if "holds" in section:
             holds[name] = _spans(path, section["holds"], f"{name}.holds")
+        if "faults" in section:
+            fl = section["faults"]
+            if not isinstance(fl, dict):
+                raise LabelError(path, f"{name}.faults", "must map each fault to a list of {start, end}")
+            faults[name] = {str(k): _spans(path, v, f"{name}.faults.{k}") for k, v in fl.items()}
         if "count_per_side" in section:
             cps = section["count_per_side"]
             if not isinstance(cps, dict) or not all(isinstance(k, str) and _count(v) for k, v in cps.items()):
@@ -288,6 +296,7 @@ def _load_label(path: Path) -> ClipTruth:
         segments=segments,
         problems=problems,
         count_per_side=per_side,
+        faults=faults,
         frames=data["frames"] if _count(data.get("frames")) else None,
     )
 

@@ -11,7 +11,9 @@ entry with its reason, and the run goes on.
 Rendered clips (truth from `formcheck synth`) and real clips (hand labels) are summarized
 separately: exact truth on a rendered body says nothing about real people, and the reverse.
 Segments are used only to break counts down per set; a count is every rep detected, good or
-faulty (Report.count), and meeting the prescription is scored separately (holds, faults).
+faulty (Report.count), and meeting the prescription is scored separately (holds, faults). Where a
+truth lists an analyzer's fault intervals (rendered trunk rotations), each fault is scored frame
+by frame like hips off the floor.
 """
 
 from __future__ import annotations
@@ -133,6 +135,14 @@ def score_report(truth: ClipTruth, analyzer: str, report: Report, times: np.ndar
         row["hold_summary"] = summarize_holds(matches, hold_min).as_dict()
         row["prescribed_hold"] = hold_min
         row["_hold_matches"] = matches
+    if analyzer in truth.faults:  # fault intervals the truth lists (rendered: exact)
+        row["faults"], row["_faults"] = {}, {}
+        for kind, spans in sorted(truth.faults[analyzer].items()):
+            fs = frame_score(times, [(s.start, s.end) for s in spans],
+                             [(f.start, f.end) for f in report.faults if f.kind == kind])
+            row["faults"][kind] = {**fs.as_dict(), "labelled_intervals": len(spans),
+                                   "reported_intervals": sum(f.kind == kind for f in report.faults)}
+            row["_faults"][kind] = fs
     if analyzer in HIP_ANALYZERS:
         truth_iv = [(s.start, s.end) for s in truth.hips_off_floor]
         got_iv = [(f.start, f.end) for f in report.faults if f.kind == HIPS_OFF_FLOOR]
@@ -192,6 +202,10 @@ def summarize(
             hips = [r["_hips"] for r in ok if "_hips" in r]
             pooled = sum(hips, FrameScore()) if hips else None
             evs = [r["_events"] for r in ok if "_events" in r]
+            fault_scores: dict[str, FrameScore] = {}
+            for r in ok:
+                for fault, fs in r.get("_faults", {}).items():
+                    fault_scores[fault] = fault_scores.get(fault, FrameScore()) + fs
             entry[kind] = {
                 **counts.as_dict(),
                 "clips": len(kr) + len(ks),
@@ -200,6 +214,7 @@ def summarize(
                           "met_compared": sum(h["met_compared"] for h in hold_sums),
                           "met_agree": sum(h["met_agree"] for h in hold_sums)} if hold_sums else None,
                 "hips": pooled.as_dict() if pooled is not None else None,
+                "faults": {k: v.as_dict() for k, v in sorted(fault_scores.items())} or None,
                 "events": sum(evs, EventScore()).as_dict() if evs else None,
                 "cannot_judge_s": round(sum(r["cannot_judge_s"] for r in ok), 3),
                 "not_judged": len(ks) + len(errs),

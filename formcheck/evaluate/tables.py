@@ -30,6 +30,15 @@ def _hips_cell(h: dict[str, Any] | None) -> str:
     return f"P {_num(h['precision'])} R {_num(h['recall'])} F1 {_num(h['f1'])}"
 
 
+def _faults_cell(faults: dict[str, dict[str, Any]] | None) -> str:
+    """'shoulder lift F1 0.95 (P 1.00 R 0.90)' per fault labelled or reported; 'agree: none'."""
+    if not faults:
+        return DASH
+    parts = [f"{k.replace('_', ' ')} F1 {_num(f['f1'])} (P {_num(f['precision'])} R {_num(f['recall'])})"
+             for k, f in faults.items() if f["tp"] + f["fp"] + f["fn"]]
+    return "; ".join(parts) or "agree: none"
+
+
 def _events_cell(row: dict[str, Any]) -> str:
     e = row.get("events")
     if e is None:
@@ -65,7 +74,7 @@ def _sets_cell(row: dict[str, Any]) -> str:
 
 
 CLIP_HEADERS = ["clip", "analyzer", "expected", "reported", "pass", "labelled events", "holds (reported - labelled)",
-                "hips off floor (frames)", "per set (labelled/reported)", "cannot judge"]
+                "hips off floor (frames)", "other faults (frames)", "per set (labelled/reported)", "cannot judge"]
 
 
 def clip_rows(card: Scorecard, kind: str) -> list[list[str]]:
@@ -75,9 +84,9 @@ def clip_rows(card: Scorecard, kind: str) -> list[list[str]]:
             continue
         exp = f"{r['expected_count']} ±{r['tolerance']}"
         if r["status"] == NOT_IMPLEMENTED:
-            out.append([r["clip"], r["analyzer"], exp, NOT_IMPLEMENTED] + [DASH] * 6)
+            out.append([r["clip"], r["analyzer"], exp, NOT_IMPLEMENTED] + [DASH] * 7)
         elif r["status"] != "ok":
-            out.append([r["clip"], r["analyzer"], exp, "error", DASH, r.get("error", "")] + [DASH] * 4)
+            out.append([r["clip"], r["analyzer"], exp, "error", DASH, r.get("error", "")] + [DASH] * 5)
         else:
             side = r.get("count_by_side") or {}
             reported = str(r["reported_count"]) + (
@@ -87,13 +96,14 @@ def clip_rows(card: Scorecard, kind: str) -> list[list[str]]:
                 exp += " (" + ", ".join(f"{k[0].upper()} {v}" for k, v in sorted(want_side.items())) + ")"
             cj = f"{r['cannot_judge_s']:.1f} of {r['duration_s']:.1f} s"
             out.append([r["clip"], r["analyzer"], exp, reported, "pass" if r["pass"] else "FAIL",
-                        _events_cell(r), _holds_cell(r), _hips_cell(r.get("hips")), _sets_cell(r), cj])
+                        _events_cell(r), _holds_cell(r), _hips_cell(r.get("hips")),
+                        _faults_cell(r.get("faults")), _sets_cell(r), cj])
     return out
 
 
 SUMMARY_HEADERS = ["analyzer", "clips", "judged", "pass", "exact", "off by one", "MAE", "events P / R",
                    "hold error median / worst (matched, missed, extra)", "hips off floor P / R / F1",
-                   "not judged"]
+                   "other faults (frames)", "not judged"]
 
 
 def summary_rows(card: Scorecard, kind: str) -> list[list[str]]:
@@ -103,7 +113,7 @@ def summary_rows(card: Scorecard, kind: str) -> list[list[str]]:
         if s is None:
             continue
         if entry["status"] == NOT_IMPLEMENTED:
-            out.append([name, str(s["clips"]), NOT_IMPLEMENTED] + [DASH] * 7 + [str(s["not_judged"])])
+            out.append([name, str(s["clips"]), NOT_IMPLEMENTED] + [DASH] * 8 + [str(s["not_judged"])])
             continue
         h = s["holds"]
         holds = DASH if h is None else (
@@ -117,7 +127,8 @@ def summary_rows(card: Scorecard, kind: str) -> list[list[str]]:
         hips = DASH if hp is None else (
             f"{_num(hp['precision'])} / {_num(hp['recall'])} / {_num(hp['f1'])}")
         out.append([name, str(s["clips"]), str(s["judged"]), _pct(s["pass_rate"]), _pct(s["exact_rate"]),
-                    _pct(s["off_by_one_rate"]), _num(s["mae"]), events, holds, hips, str(s["not_judged"])])
+                    _pct(s["off_by_one_rate"]), _num(s["mae"]), events, holds, hips,
+                    _faults_cell(s.get("faults")), str(s["not_judged"])])
     return out
 
 
@@ -148,6 +159,9 @@ LEGEND = [
     "- **hips off floor**: frame-level precision / recall / F1 of the analyzer's `hips_off_floor` "
     "faults against the labelled intervals, on the clip's own frame times (pooled over clips in the "
     "summary); \"agree: none\" = nothing labelled and nothing reported.",
+    "- **other faults**: the same frame-level agreement for each fault a rendered truth lists "
+    "(trunk rotation: shoulder lift, feet off the floor, knees apart, moving too fast), scored with "
+    "the default prescription (a feet-up clip's feet are off the floor for the default variant).",
     "- **labelled events**: labelled holds / excursions / press-ups matched one-to-one to reported "
     "reps overlapping at least half the shorter (a right count made of a false rep and a missed one shows here); "
     "**events P / R** = matched / reported and matched / labelled, pooled over clips.",

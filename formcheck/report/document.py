@@ -94,9 +94,14 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 def _exercise_lines(ex: dict[str, Any], status: str | None = None) -> list[str]:
     """One exercise's result: reps against the prescription, faults, what could not be judged."""
     p = ex["prescription"]
+    target = f"{p['reps']} reps" + (" a side" if p.get("per_side") else "")
+    variant = f", {p['variant']}" if p.get("variant") else ""
+    counted = f"{ex['count']} reps"
+    if p.get("per_side") and ex.get("count_by_side"):
+        counted += " (" + ", ".join(f"{side} {n}" for side, n in ex["count_by_side"].items()) + ")"
     lines = [
-        f"{ex['exercise']}: {ex['count']} reps, {ex['good']} met the prescription "
-        f"(target {p['reps']} reps, hold {p['hold']:g} s)" + (f" - {status}" if status else "")
+        f"{ex['exercise']}: {counted}, {ex['good']} met the prescription "
+        f"(target {target}, hold {p['hold']:g} s{variant})" + (f" - {status}" if status else "")
     ]
     if ex.get("faults"):
         kinds: dict[str, int] = {}

@@ -287,15 +287,13 @@ class LyingPoser:
         head_rot = rot("x", s.sway) @ base
         for name in NECK:
             pose.rotations[name] = head_rot
-        # Legs: feet flat on the mat where hook-lying put them; knees up, dropping to a side.
+        # Legs: feet flat on the mat where hook-lying put them (or lifted, or up in tabletop);
+        # knees up, dropping to a side, each half the spread further out when they fall apart.
         for side in ("L", "R"):
-            hip = heads[f"upperleg01.{side}"]
-            ankle = self._ankle_target(side)
-            pole = rot("x", -s.knee_drop) @ np.array([0, 0, 1.0])
-            knee, reached = two_joint(hip, ankle, self.thigh, self.shank, pole)
+            drop = s.knee_drop + _side_sign(side) * 0.5 * s.knee_spread
+            knee, reached, foot = self._leg(heads[f"upperleg01.{side}"], side, drop, s)
             self._set_limb(pose, heads, side, "leg", knee, reached, base)
-            foot_roll = rot("x", -0.35 * s.knee_drop)  # feet roll onto their edges a little
-            pose.rotations[f"foot.{side}"] = foot_roll @ FOOT_FLAT
+            pose.rotations[f"foot.{side}"] = foot
         # Arms by the sides on the mat, hands on their edges (thumbs up), a little out from the body.
         heads = b.heads(pose)
         for side in ("L", "R"):
@@ -309,6 +307,32 @@ class LyingPoser:
                                        np.array([0, sgn * 1.0, 0.3]))
             self._set_limb(pose, heads, side, "arm", elbow, reached, base)
         return pose
+
+    def _leg(self, hip: np.ndarray, side: str, drop: float,
+             s: LyingState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Knee, ankle and foot rotation of one leg whose knee is lowered `drop` degrees to the
+        person's left (+) or right (-).
+
+        Hook-lying: the ankle stays where the foot was planted (risen `feet_lift` metres and drawn
+        a little toward the hip when the feet leave the floor) and the knee goes where the two
+        segments and the drop put it. Tabletop (the feet-up variant): the thigh stands up from the
+        hip and the shin lies level toward the feet, the whole leg turning about the body's long
+        axis as the knees drop. Between the two (`tabletop` 0..1) the joints are blended.
+        """
+        turn = rot("x", -drop)
+        ankle = self._ankle_target(side).copy()
+        if s.feet_lift:
+            ankle = ankle + np.array([-0.4 * s.feet_lift, 0.0, s.feet_lift])
+        knee, reached = two_joint(hip, ankle, self.thigh, self.shank, turn @ np.array([0, 0, 1.0]))
+        foot = rot("x", -0.35 * drop) @ FOOT_FLAT  # feet roll onto their edges a little
+        if s.tabletop > 0:
+            w = float(np.clip(s.tabletop, 0.0, 1.0))
+            up_knee = hip + self.thigh * (turn @ np.array([0.0, 0.0, 1.0]))
+            up_ankle = up_knee + self.shank * np.array([1.0, 0.0, 0.0])
+            knee, reached = (1 - w) * knee + w * up_knee, (1 - w) * reached + w * up_ankle
+            if w >= 0.5:  # soles toward the feet end, toes up, turning with the legs
+                foot = turn @ rot("y", -90.0) @ FOOT_FLAT
+        return knee, reached, foot
 
     def _ankle_target(self, side: str) -> np.ndarray:
         """Where the ankle sits with the foot flat on the mat (fixed for the whole session)."""

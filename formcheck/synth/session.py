@@ -157,6 +157,9 @@ def _frame_truth(t: float, state, kp3d: np.ndarray, camera: Camera, depth: np.nd
         "pelvic_tilt_deg": round(state.pelvic_tilt, 3),
         "knee_drop_deg": round(state.knee_drop, 3),
         "shoulder_lift_deg": round(state.shoulder_lift, 3),
+        "feet_lift_m": round(state.feet_lift, 4),
+        "knee_spread_deg": round(state.knee_spread, 3),
+        "tabletop": round(state.tabletop, 3),
         "press": round(state.press, 4),
         "hip_lift_m": round(state.hip_lift, 4),
         "hip_height_m": round(float(hips[2] - MAT_TOP), 4),
@@ -168,6 +171,11 @@ def _frame_truth(t: float, state, kp3d: np.ndarray, camera: Camera, depth: np.nd
     }
 
 
+def _clipped(intervals: list[dict], duration: float) -> list[dict]:
+    """The intervals that start within the clip, ended at its end."""
+    return [{**iv, "end": min(iv["end"], duration)} for iv in intervals if iv["start"] < duration]
+
+
 def build_truth(script: Script, sp: ScriptParams, rp: RenderParams, body: Body, camera: Camera,
                 clip_name: str, fps: float, n_frames: int, per_frame: list[dict]) -> dict:
     import anny
@@ -176,9 +184,7 @@ def build_truth(script: Script, sp: ScriptParams, rp: RenderParams, body: Body, 
     holds = [h for h in script.holds if h["end"] <= duration]
     excursions = [e for e in script.excursions if e["end"] <= duration]
     reps = [r for r in script.press_reps if r["end"] <= duration]
-    off = [iv for iv in script.hips_off_floor() if iv["start"] < duration]
-    for iv in off:
-        iv["end"] = min(iv["end"], duration)
+    off = _clipped(script.hips_off_floor(), duration)
     truth: dict = {
         "schema": truth_schema.SCHEMA,
         "schema_version": truth_schema.SCHEMA_VERSION,
@@ -188,16 +194,18 @@ def build_truth(script: Script, sp: ScriptParams, rp: RenderParams, body: Body, 
         "duration_s": duration,
         "exercise": sp.exercise,
         "fault": sp.fault,
+        "variant": sp.variant,
         "segments": [{"start": 0.0, "end": duration, "kind": "exercise",
                       "view": VIEW_OF_CAMERA[rp.camera], "whole_body": True, "person": "rendered",
                       "note": f"rendered {sp.exercise}, camera {rp.camera}, body {rp.body}"}],
     }
     why_holds = ", ".join(f"{h['end'] - h['start']:.2f}" for h in holds)
-    if sp.exercise in ("pelvic-tilt", "trunk-rotation", "rest"):
+    if sp.exercise in ("pelvic-tilt", "trunk-rotation", "rest", "knee-sway"):
         truth["pelvic_tilt"] = {"holds": holds, "count": len(holds)}
         truth["trunk_rotation"] = {
             "excursions": excursions,
             "count_per_side": {s: sum(e["side"] == s for e in excursions) for s in ("left", "right")},
+            "faults": {k: _clipped(v, duration) for k, v in script.faults().items()},
         }
     if sp.exercise == "press-up":
         truth["press_up"] = {"reps": reps, "count": len(reps)}
@@ -212,14 +220,23 @@ def build_truth(script: Script, sp: ScriptParams, rp: RenderParams, body: Body, 
     elif sp.exercise == "trunk-rotation":
         left = truth["trunk_rotation"]["count_per_side"]["left"]
         right = truth["trunk_rotation"]["count_per_side"]["right"]
-        lifted = sum(e["shoulder_lifted"] for e in excursions)
+        feet = "from tabletop, feet off the floor (the feet-up variant)" if sp.variant == "feet-up" \
+            else "feet on the floor"
         why = (f"{len(excursions)} scripted excursions (left {left}, right {right}), holds "
-               f"{', '.join(str(e['hold']) for e in excursions)} s, feet on the floor")
-        if lifted:
-            why += f"; the far shoulder lifts in {lifted} of them (fault)"
+               f"{', '.join(str(e['hold']) for e in excursions)} s, {feet}")
+        for key, words in (("shoulder_lifted", "the far shoulder lifts"),
+                           ("feet_off", "the feet leave the floor"), ("knees_apart", "the knees fall apart")):
+            n = sum(e[key] for e in excursions)
+            if n:
+                why += f"; {words} in {n} of them (fault)"
         expected["trunk_rotation"] = {"count": len(excursions), "tolerance": 0, "why": why}
         expected["pelvic_tilt"] = {"count": 0, "tolerance": 0,
                                    "why": "knees lowered side to side, no pelvic tilt hold"}
+    elif sp.exercise == "knee-sway":
+        why = "the knees sway a few degrees side to side with the pelvis, never held"
+        expected["trunk_rotation"] = {"count": 0, "tolerance": 0,
+                                      "why": why + ": far short of a side, not a trunk rotation"}
+        expected["pelvic_tilt"] = {"count": 0, "tolerance": 0, "why": why + ": not a pelvic tilt"}
     elif sp.exercise == "press-up":
         bad = sum(not r["hips_on_floor"] for r in reps)
         why = f"{len(reps)} scripted press-ups, top elbow {reps[0]['top_elbow_deg'] if reps else '-'} deg"

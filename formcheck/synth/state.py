@@ -19,6 +19,10 @@ class LyingState:
     hip_lift: float = 0.0         # metres the pelvis rises off the mat (bridge; prone hips up)
     knee_drop: float = 0.0        # supine: knees lowered to the person's left (+) or right (-)
     shoulder_lift: float = 0.0    # supine: thorax roll following the knees (fault), degrees
+    feet_lift: float = 0.0        # supine: metres the feet rise off the mat (fault)
+    knee_spread: float = 0.0      # supine: degrees the knees fall apart, each half outward (fault)
+    tabletop: float = 0.0         # supine: 0 feet on the floor (hook-lying) .. 1 hips and knees
+    #                               at 90 degrees, feet off the floor (the feet-up variant)
     press: float = 0.0            # prone: 0 chest on the mat .. 1 at the top of the press-up
     top_elbow: float = 175.0      # prone: elbow angle (degrees) at the top (range of motion)
     sway: float = 0.0             # small natural variation: head turn, degrees

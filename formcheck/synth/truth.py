@@ -7,7 +7,9 @@ in `../shared/media/labels/` so one scorer reads both:
 - `segments`: one `exercise` segment covering the clip (`view` is the camera's, `whole_body`
   true, `person` "rendered");
 - `pelvic_tilt.holds` [{start, end, confidence}] and `count`; `trunk_rotation.excursions`
-  [{start, end, side, peak, hold, shoulder_lifted, confidence}] and `count_per_side`;
+  [{start, end, side, peak, hold, range_deg, shoulder_lifted, feet_off, knees_apart,
+  confidence}], `count_per_side` and `faults` ({shoulder_lift, feet_off_floor, knees_apart:
+  [{start, end}]}, where the scripted fault is there);
   `press_up.reps` [{start, top, end, hips_on_floor, hold, top_elbow_deg, confidence}] and
   `count`; `hips_off_floor` [{start, end}];
 - `expected.<analyzer>` {count, tolerance, why} for every analyzer the clip can judge;
@@ -15,7 +17,7 @@ in `../shared/media/labels/` so one scorer reads both:
 
 Rendered clips add what no hand label has:
 
-- `schema`, `schema_version`, `exercise`, `fault`, `generator` (tool, versions, parameters and
+- `schema`, `schema_version`, `exercise`, `fault`, `variant`, `generator` (tool, versions, parameters and
   the command line that regenerates the clip from its seed), `camera` (placement and pinhole
   intrinsics), `body` (anny phenotype values);
 - `keypoint_names`: COCO-17 then the six COCO-WholeBody foot points, as anny's regressor gives
@@ -23,7 +25,8 @@ Rendered clips add what no hand label has:
   `keypoints` [[x, y] pixels], `depth` (metres along the view), `occluded` (the rendered surface
   is more than 0.12 m in front of the point: a far-side joint), `world` [[x, y, z] metres, floor
   z = 0, head toward -x], the scripted quantities (`pelvic_tilt_deg`, `knee_drop_deg` with the
-  person's left positive, `shoulder_lift_deg`, `press` 0..1, `hip_lift_m`) and measured ones
+  person's left positive, `shoulder_lift_deg`, `feet_lift_m`, `knee_spread_deg`, `tabletop`,
+  `press` 0..1, `hip_lift_m`) and measured ones
   (`hip_height_m` of the hip keypoints above the mat, `knee_deg` and `elbow_deg` [left, right]
   from the 3-D keypoints, `trunk_deg` the shoulder-to-hip line's angle above the floor).
 
@@ -111,6 +114,9 @@ def validate(truth: dict) -> None:
                 raise TruthError(f"{where}.peak {peak} is outside its excursion")
         if _need(tr, "count_per_side", dict, "trunk_rotation") != per_side:
             raise TruthError("trunk_rotation.count_per_side differs from the excursions")
+        for kind, intervals in tr.get("faults", {}).items():
+            for i, iv in enumerate(intervals):
+                _interval(iv, f"trunk_rotation.faults.{kind}[{i}]", duration)
     if "press_up" in truth:
         pu = _need(truth, "press_up", dict, "truth")
         reps = _need(pu, "reps", list, "press_up")
