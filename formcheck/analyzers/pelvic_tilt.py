@@ -38,6 +38,9 @@ KNEES_OFF = "knees_off_start"
 REPORTED = ("thigh_deg", "hip_caudal", "bridge")
 ARM_KEYS = ("wrist_u", "wrist_n", "elbow_u", "elbow_n")
 KNEE_KEYS = ("knee_u", "knee_n")
+# The start position: the knees over the feet and the pelvis on the floor (its height above the
+# shoulder-ankle line), learned with the set's first neutral.
+START_KEYS = (*KNEE_KEYS, "bridge")
 
 # The joints the judgement needs, both sides (MediaPipe still places occluded far-side joints).
 BODY = tuple(
@@ -94,7 +97,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
 
     name: ClassVar[str] = "pelvic_tilt"
     exclude_margin = 1.0  # the way into or out of a bridge passes through a tilt
-    min_hold = 0.0  # a tilt that reaches the position is a tilt, however short its hold
+    # A tilt held 0.3 s or more is a tilt, however short of the prescription (reported short);
+    # under that it cannot be told from the knees swaying side to side with the pelvis, whose
+    # landmarks move as a tilt's do for 0.06-0.2 s (rendered knee sways).
+    min_hold = 0.3
     # Starts at 0.4 of a real-clip tilt; once a tilt has been seen, the next must reach 0.4 of
     # its plateau (MediaPipe often settles a quarter of a tilt off neutral after a release).
     cycle_params = {"on": 0.4, "off": 0.2, "dwell": 0.25, "hold_level": 0.85, "reach": 0.45,
@@ -102,7 +108,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
                     "rejoin": 0.4}
     neutral_settings = NeutralSettings(
         units=FULL_TILT,
-        still={k: 0.02 for k in KNEE_KEYS},  # the knees still to this (torso lengths)
+        still={k: 0.02 for k in START_KEYS},  # knees and pelvis still to this (torso lengths)
         other_movement="moving too much for a pelvic tilt",
         beyond=0.5,  # a tilt only goes one way from rest: half a tilt the other way is the rest
     )
@@ -113,6 +119,10 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
     ARM_MOVE: ClassVar[float] = 0.12  # torso lengths a wrist or elbow moves: the arms moved
     # Torso lengths the knee may leave its place over the foot (a tilt moves it <= 0.04).
     KNEE_MOVE: ClassVar[float] = 0.1
+    # Torso lengths the near hip may rise above its start height with the knees not rising: a
+    # tilt lifts it by 0.01 (real clip) or not at all (rendered); knees lowered to a side turn
+    # the pelvis and lift it 0.04-0.07 (rendered, raised camera).
+    PELVIS_TURN: ClassVar[float] = 0.03
     # Seconds the knees must stay away from the start position before it is learned again
     # (longer than a trunk-rotation hold, 10-15 s).
     KNEE_REHOME: ClassVar[float] = 20.0
@@ -193,7 +203,7 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             return Reading(faults=faults, fault_edges=edges, values=values, cannot_judge=WRONG_VIEW)
         if lying_face(pose) == "down":
             return Reading(faults=faults, fault_edges=edges, values=values, cannot_judge=NOT_SUPINE)
-        features = {k: f[k] for k in (*FULL_TILT, *KNEE_KEYS)}
+        features = {k: f[k] for k in (*FULL_TILT, *START_KEYS)}
         reading = Reading(features=features, faults=faults, fault_edges=edges, values=values,
                           learn=not self.bridge.active)
         if knees_away:  # the neutral is learned again once they are back
@@ -213,17 +223,26 @@ class PelvicTiltAnalyzer(ExerciseAnalyzer):
             reading.cannot_judge = ARMS_MOVING
             return reading
         if self.neutral_ready and self._knee_home is None:
-            self._knee_home = np.array([self.neutral_value(k) for k in KNEE_KEYS])
+            self._knee_home = np.array([self.neutral_value(k) for k in START_KEYS])
         return reading
 
     def _knees_gone(self, t: float, f: dict[str, float]) -> bool:
-        """The knees have been away from the start position over the feet for OFF_SECONDS."""
+        """The knees have been away from the start position over the feet, or the pelvis turned
+        up off it with them, for OFF_SECONDS."""
+        home = self._knee_home
         knee = np.array([f[k] for k in KNEE_KEYS])
         # (Knees moving forward while the hips rise are a bridge in the making: the bridge's own
         # fault. Knees lowered are not, whatever the hip does.)
-        moved = (self._knee_home is not None and not self.bridge.active
+        moved = (home is not None and not self.bridge.active
                  and (f["bridge"] < self.BRIDGE_OFF or self._knees_lowered(f))
-                 and bool(np.linalg.norm(knee - self._knee_home) > self.KNEE_MOVE))
+                 and bool(np.linalg.norm(knee - home[:2]) > self.KNEE_MOVE))
+        # Knees lowered away from a raised camera barely move in the image (the knee sinks and
+        # goes away, which from above cancel), but the pelvis turns with them and lifts the near
+        # hip above the shoulder-ankle line, without the knees rising as a bridge raises them;
+        # a tilt moves the hip along the body, not up.
+        turned = (home is not None and not self.bridge.active
+                  and f["bridge"] - home[2] > self.PELVIS_TURN and f["knee_n"] <= home[1] + 0.02)
+        moved = moved or turned
         if moved and self._knees_since is None:
             self._knees_since = t
         elif not moved:
