@@ -176,7 +176,10 @@ class PressUpAnalyzer(ExerciseAnalyzer):
             return BODY_NOT_VISIBLE
         score = (f["shoulder_height"] - self.SHOULDER_DOWN) / self.SHOULDER_RANGE
         face = lying_face(pose)
-        if face is not None and score < 0.3:  # the head is raised at the top: judged lying down
+        # The head is raised at the top of a press-up, so which way the body faces is judged
+        # lying down; until it has been, a face up is taken at its word (lying on the back, the
+        # feet up on a tabletop, lifts the shoulders off any floor line the hands and feet draw).
+        if face is not None and (score < 0.3 or self._face is None):
             self._face = face
         values = {k: round(f[k], 4) for k in REPORTED}
         values["press_score"] = round(score, 3)
