@@ -60,7 +60,9 @@ def routine_run(tmp_path_factory):
     coach = routine_coach(ROUTINE, rest=REST, prescriptions={e: prescription_for(e) for e in played})
     speaker = ListeningSpeaker()
     out = tmp_path_factory.mktemp("routine")
-    outcome = run_live("0", out, model="lite", coach=coach, display=Watcher(), speaker=speaker,
+    # The full model, the default: with the lite one the trunk rotation's drop toward this
+    # floor-level side camera reads as a drop away (its depth cue), and the routine never ends.
+    outcome = run_live("0", out, model="full", coach=coach, display=Watcher(), speaker=speaker,
                        capture_factory=lambda _: camera)
     report = json.loads(outcome.outputs["report"].read_text())
     return outcome, report, speaker, played
