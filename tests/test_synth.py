@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from formcheck.cli import main
 from formcheck.synth import truth as truth_schema
-from formcheck.synth.posing import align, rot, two_joint
+from formcheck.synth.kinematics import align, rot, two_joint
 from formcheck.synth.script import HIPS_OFF_FLOOR_M, ScriptParams, build_script
 
 REPO = Path(__file__).resolve().parents[1]

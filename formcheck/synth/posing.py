@@ -23,89 +23,37 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from formcheck.synth.kinematics import (
+    FOOT_FLAT,
+    LUMBAR,
+    MAT_TOP,
+    NECK,
+    PELVIS,
+    PRONE,
+    SUPINE,
+    THORAX,
+    align,
+    from_rotvec,
+    rot,
+    rotvec,
+    side_sign,
+    two_joint,
+)
+from formcheck.synth.prone_posing import ProneBody
 from formcheck.synth.state import LyingState, Pose
 
 if TYPE_CHECKING:  # the body (torch, anny) is only needed by whoever builds a LyingPoser
     from formcheck.synth.body import Body
 
-MAT_TOP = 0.012  # metres: the mat's thickness; bodies rest on it.
 NEUTRAL_ARCH = 6.0  # degrees of anterior pelvic tilt in neutral supine lying
-HANDS_AHEAD_M = 0.16  # prone press-up: palms this far ahead of the shoulders lying flat
-MAX_EXTENSION_DEG = 80.0  # prone: the most the thorax extends above the floor (lumbar + hips)
-PLANK_HOVER_M = 0.10  # a push-up's bottom: the shoulders this much higher than lying flat
 # Prone, the body lies on its thighs (a press-up) or is held up straight on the toes or knees.
 SUPPORTS = ("floor", "toes", "knees")
 
-LUMBAR = ("spine05", "spine04", "spine03", "spine02")
 IK_ITERATIONS = 20
 IK_REGULARISER = 1e-4  # m^2 per rad^2 of lumbar correction (see LyingPoser._trunk)
-PELVIS = ("root", "pelvis.L", "pelvis.R")
-THORAX = ("spine01",)
-NECK = ("neck01", "neck02", "neck03", "head")
 
 
-def rot(axis: str | np.ndarray, degrees: float) -> np.ndarray:
-    """Right-handed rotation about a world axis ('x', 'y', 'z' or a vector)."""
-    if isinstance(axis, str):
-        axis = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}[axis]
-    a = np.asarray(axis, dtype=float)
-    a = a / np.linalg.norm(a)
-    t = np.radians(degrees)
-    K = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
-    return np.eye(3) + np.sin(t) * K + (1 - np.cos(t)) * (K @ K)
-
-
-def align(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The smallest rotation taking direction u to direction v."""
-    u = u / np.linalg.norm(u)
-    v = v / np.linalg.norm(v)
-    c = float(np.dot(u, v))
-    axis = np.cross(u, v)
-    s = np.linalg.norm(axis)
-    if s < 1e-9:
-        if c > 0:
-            return np.eye(3)
-        perp = np.cross(u, [1.0, 0, 0])
-        if np.linalg.norm(perp) < 1e-6:
-            perp = np.cross(u, [0, 1.0, 0])
-        return rot(perp, 180.0)
-    return rot(axis, np.degrees(np.arctan2(s, c)))
-
-
-def two_joint(root: np.ndarray, target: np.ndarray, upper: float, lower: float,
-              pole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Middle joint and reached end of a two-segment limb (hip-knee-ankle, shoulder-elbow-wrist).
-
-    The limb bends in the plane of root->target and the pole direction; a target out of reach is
-    approached along the straight line (the limb straightens rather than stretching).
-    """
-    d_vec = target - root
-    d = float(np.linalg.norm(d_vec))
-    d = min(max(d, abs(upper - lower) + 1e-4), upper + lower - 1e-6)
-    axis = d_vec / np.linalg.norm(d_vec)
-    end = root + axis * d
-    along = (upper**2 - lower**2 + d**2) / (2 * d)
-    height = np.sqrt(max(upper**2 - along**2, 0.0))
-    bend = pole - np.dot(pole, axis) * axis
-    bend = bend / np.linalg.norm(bend)
-    middle = root + axis * along + bend * height
-    return middle, end
-
-
-# Lying orientations of the whole body (columns: where the body's x (left), y (back), z (up) go).
-SUPINE = np.array([[0, 0, -1.0], [1.0, 0, 0], [0, -1.0, 0]])  # face up, head -x, left +y
-PRONE = np.array([[0, 0, -1.0], [-1.0, 0, 0], [0, 1.0, 0]])   # face down, head -x, left -y
-# Feet: supine hook-lying, sole flat on the floor, toes toward +x; prone, toes pointed back, the
-# top of the foot on the floor.
-FOOT_FLAT = np.array([[0, -1.0, 0], [1.0, 0, 0], [0, 0, 1.0]])
-FOOT_POINTED = np.array([[0, -1.0, 0], [-1.0, 0, 0], [0, 0, -1.0]])
-
-
-def _side_sign(body_side: str) -> float:
-    return 1.0 if body_side == "L" else -1.0
-
-
-class LyingPoser:
+class LyingPoser(ProneBody):
     """Turns `LyingState`s into `Pose`s for one body, supine or prone."""
 
     def __init__(self, body: Body, prone: bool, rng: np.random.Generator | None = None,
@@ -176,12 +124,12 @@ class LyingPoser:
         (anchor 'spine01') or the pelvis (anchor 'root') stays put."""
         b = self.body
         weights = np.array([0.8, 0.6, 0.4, 0.2])  # spine05 (lowest) .. spine02: share of pelvis
-        rel = _rotvec(pelvis_rot @ thorax_rot.T)
+        rel = rotvec(pelvis_rot @ thorax_rot.T)
 
         def build(extra: np.ndarray) -> Pose:
             rots = {name: pelvis_rot for name in PELVIS}
             for k, name in enumerate(LUMBAR):
-                rots[name] = _from_rotvec(rel * weights[k] + extra[3 * k:3 * k + 3]) @ thorax_rot
+                rots[name] = from_rotvec(rel * weights[k] + extra[3 * k:3 * k + 3]) @ thorax_rot
             for name in THORAX:
                 rots[name] = thorax_rot
             return Pose(rots, np.zeros(3))
@@ -219,7 +167,7 @@ class LyingPoser:
         warm = self.__dict__.get("_ik_warm")
         if warm is not None and warm.shape == extra.shape:
             extra = warm.copy()
-        pose, contact, res = residual(extra)
+        pose, _, res = residual(extra)
         damping = 1e-6
         for _ in range(IK_ITERATIONS):
             J = np.zeros((len(ax) + 12, 12))  # d(residual)/d(corrections)
@@ -230,9 +178,9 @@ class LyingPoser:
             grad = J.T @ res
             while damping < 1e3:
                 step = -np.linalg.solve(J.T @ J + damping * np.eye(12), grad)
-                trial, trial_contact, trial_res = residual(extra + step)
+                trial, _, trial_res = residual(extra + step)
                 if trial_res @ trial_res < res @ res:
-                    extra, pose, contact, res = extra + step, trial, trial_contact, trial_res
+                    extra, pose, res = extra + step, trial, trial_res
                     damping = max(damping / 10, 1e-9)
                     break
                 damping *= 10
@@ -290,14 +238,14 @@ class LyingPoser:
         # Legs: feet flat on the mat where hook-lying put them (or lifted, or up in tabletop);
         # knees up, dropping to a side, each half the spread further out when they fall apart.
         for side in ("L", "R"):
-            drop = s.knee_drop + _side_sign(side) * 0.5 * s.knee_spread
+            drop = s.knee_drop + side_sign(side) * 0.5 * s.knee_spread
             knee, reached, foot = self._leg(heads[f"upperleg01.{side}"], side, drop, s)
             self._set_limb(pose, heads, side, "leg", knee, reached, base)
             pose.rotations[f"foot.{side}"] = foot
         # Arms by the sides on the mat, hands on their edges (thumbs up), a little out from the body.
         heads = b.heads(pose)
         for side in ("L", "R"):
-            sgn = _side_sign(side)
+            sgn = side_sign(side)
             shoulder = heads[f"upperarm01.{side}"]
             out = np.radians(self.arm_out)
             reach = self.upperarm + self.forearm
@@ -342,14 +290,13 @@ class LyingPoser:
         return cache[side]
 
     def _place_ankle(self, side: str) -> np.ndarray:
-        b = self.body
         hip0 = self._hook_hip(side)
         d = np.sqrt(self.thigh**2 + self.shank**2
                     - 2 * self.thigh * self.shank * np.cos(np.radians(self.knee_bend)))
         z = MAT_TOP + self.ankle_above_sole
         dz = z - hip0[2]
         # Feet a little inside hip width, so the knees sit together as the handouts ask.
-        y = hip0[1] * 0.6 + _side_sign(side) * self.foot_spread
+        y = hip0[1] * 0.6 + side_sign(side) * self.foot_spread
         dy = y - hip0[1]
         dx = np.sqrt(max(d**2 - dz**2 - dy**2, 0.01))
         return np.array([hip0[0] + dx, y, z])
@@ -370,251 +317,3 @@ class LyingPoser:
         rest_lower = base @ b.segment(mid, low)
         pose.rotations[top] = align(rest_upper, middle - start) @ base
         pose.rotations[mid] = align(rest_lower, end - middle) @ base
-
-    def _prone(self, s: LyingState) -> Pose:
-        """Press-up: the pelvis stays on the mat, the trunk extends until the arms, hands fixed
-        just ahead of where the shoulders lie, reach the scripted elbow extension. On the toes or
-        the knees (`support`): a plank or a push-up instead (`_plank`)."""
-        if self.support != "floor":
-            return self._plank(s)
-        b = self.body
-        base = self.base
-        if not hasattr(self, "_hands"):
-            self._hands = self._hand_targets()
-        reach = self._arm_reach(s.press, s.top_elbow)
-        lift = s.hip_lift
-        extension = self._bisect(lambda a: float(np.linalg.norm(
-            b.heads(self._prone_trunk(a, lift))["upperarm01.L"] - self._hands["L"])), reach,
-            hi=MAX_EXTENSION_DEG)
-        pose = self._prone_trunk(extension, lift)
-        for name in NECK:
-            pose.rotations[name] = rot("y", extension * 0.8 + 12.0) @ rot("z", s.sway) @ base
-        self._place_arms(pose, self._hands)
-        # Legs on the mat behind; the thighs rise with the pelvis when the hips lift.
-        self._lay_legs(pose, thighs=True)
-        return pose
-
-    def _lay_legs(self, pose: Pose, thighs: bool) -> None:
-        """The legs lying prone: the knees and the fronts of the ankles on the mat where a body
-        lying flat has them (`_leg_rest`), feet pointed. With `thighs`, each thigh runs from the
-        hip to its knee (the shin follows); otherwise only the shins are laid (the thighs belong
-        to a body raised on its knees)."""
-        b = self.body
-        rest = self._leg_rest()
-        heads = b.heads(pose)
-        for side in ("L", "R"):
-            knee_at, ankle_at = rest[side]
-            hip = heads[f"upperleg01.{side}"]
-            knee = hip + self.thigh * (knee_at - hip) / np.linalg.norm(knee_at - hip) if thighs \
-                else heads[f"lowerleg01.{side}"]
-            ankle = knee + self.shank * (ankle_at - knee) / np.linalg.norm(ankle_at - knee)
-            if thighs:
-                self._set_limb(pose, heads, side, "leg", knee, ankle, self.base)
-            else:
-                pose.rotations[f"lowerleg01.{side}"] = align(
-                    self.base @ b.segment(f"lowerleg01.{side}", f"foot.{side}"), ankle - knee) @ self.base
-            pose.rotations[f"foot.{side}"] = FOOT_POINTED
-
-    def _leg_rest(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Knee and ankle joint positions of the legs lying flat prone: under the lying hips'
-        legs, each joint above the mat by its own depth in the rest mesh (the kneecap's, the
-        front of the ankle's). The rest mesh's legs, turned prone with the trunk, would float:
-        its standing legs do not lie in line with its trunk."""
-        cache = self.__dict__.get("_legs_flat")
-        if cache is None:
-            b = self.body
-            lying = b.heads(self._prone_trunk(0.0, 0.0))
-            names = np.array(b.labels)[b.dominant_bone]
-            v = b.rest_vertices
-            cache = {}
-            for side in ("L", "R"):
-                leg = np.char.endswith(names, f".{side}") & (np.char.startswith(names, "upperleg")
-                                                             | np.char.startswith(names, "lowerleg"))
-                joints = []
-                for bone, depth_of in (("lowerleg01", np.min), ("foot", np.max)):
-                    rest = b.head(f"{bone}.{side}")
-                    near = leg & (np.abs(v[:, 2] - rest[2]) < 0.03)
-                    depth = abs(float(rest[1] - depth_of(v[near, 1])))  # kneecap front, ankle back
-                    at = lying[f"{bone}.{side}"].copy()
-                    at[2] = MAT_TOP + depth
-                    joints.append(at)
-                cache[side] = (joints[0], joints[1])
-            self.__dict__["_legs_flat"] = cache
-        return cache
-
-    def _place_arms(self, pose: Pose, hands: dict[str, np.ndarray]) -> None:
-        """Arms from the shoulders to the hands, elbows back and a little out; palms flat on the
-        mat, fingers forward (-x)."""
-        heads = self.body.heads(pose)
-        for side in ("L", "R"):
-            sgn = -_side_sign(side)  # prone: the person's left is -y
-            pole = np.array([1.0, sgn * 0.5, 0.6])
-            elbow, reached = two_joint(heads[f"upperarm01.{side}"], hands[side], self.upperarm,
-                                       self.forearm, pole)
-            self._set_limb(pose, heads, side, "arm", elbow, reached, self.base)
-            pose.rotations[f"wrist.{side}"] = self._palm_down(side)
-
-    def _full_reach(self, elbow_deg: float) -> float:
-        """Shoulder-to-wrist distance with the elbow open to `elbow_deg` degrees."""
-        return float(np.sqrt(self.upperarm**2 + self.forearm**2
-                             - 2 * self.upperarm * self.forearm * np.cos(np.radians(elbow_deg))))
-
-    # -- a plank and push-ups (the body held straight off the floor) ----------------------------
-    def _plank(self, s: LyingState) -> Pose:
-        """A straight body on the hands and the toes (or the knees, shins on the mat): `press` 1
-        is a plank, arms straight (to `top_elbow`); 0 a push-up's bottom, the shoulders
-        PLANK_HOVER_M above where they lie flat. The hips are off the floor throughout."""
-        b = self.body
-        if not hasattr(self, "_plank_hands"):
-            self._plank_hands = self._plank_hand_targets()
-        bottom = self._bisect(lambda a: b.heads(self._straight_body(a))["upperarm01.L"][2]
-                              - self._prone_rest_shoulder()[2], PLANK_HOVER_M)
-        start = float(np.linalg.norm(b.heads(self._straight_body(bottom))["upperarm01.L"]
-                                     - self._plank_hands["L"]))
-        reach = start + (self._full_reach(s.top_elbow) - start) * float(np.clip(s.press, 0.0, 1.0))
-        angle = self._bisect(lambda a: float(np.linalg.norm(
-            b.heads(self._straight_body(a))["upperarm01.L"] - self._plank_hands["L"])), reach)
-        pose = self._straight_body(angle)
-        for name in NECK:  # the head in line with the body, eyes on the floor a little ahead
-            pose.rotations[name] = rot("y", angle + 8.0) @ rot("z", s.sway) @ self.base
-        self._place_arms(pose, self._plank_hands)
-        return pose
-
-    @staticmethod
-    def _bisect(f, target: float, lo: float = 0.0, hi: float = 45.0) -> float:
-        """The angle in [lo, hi] degrees where the increasing f reaches target (30 halvings)."""
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
-        return 0.5 * (lo + hi)
-
-    def _straight_body(self, angle_deg: float) -> Pose:
-        """The whole body straight, raised `angle_deg` head-up about its support: the toe tips on
-        the mat (feet upright, at right angles to the shins) or the knees where they lie prone
-        (shins flat on the mat, feet pointed). Arms and head are placed by the caller."""
-        b = self.body
-        tilted = rot("y", angle_deg) @ self.base
-        rots = {name: tilted for name in (*PELVIS, *LUMBAR, *THORAX)}
-        for side in ("L", "R"):
-            rots[f"upperleg01.{side}"] = tilted
-            if self.support == "toes":
-                rots[f"lowerleg01.{side}"] = tilted
-                rots[f"foot.{side}"] = tilted  # the rest foot is at right angles to the shin
-        pose = Pose(rots, np.zeros(3))
-        if self.support == "knees":
-            at, pivot = b.heads(pose)["lowerleg01.L"], self._leg_rest()["L"][0]
-        else:
-            at, pivot = b.point(pose, "foot.L", self._toe_tip()), self._toe_pivot()
-        pose.root_position = np.array([pivot[0] - at[0], 0.0, pivot[2] - at[2]])
-        if self.support == "knees":
-            self._lay_legs(pose, thighs=False)
-        return pose
-
-    def _toe_tip(self) -> np.ndarray:
-        """The rest-mesh point of the left foot that reaches furthest forward (the big toe's tip)."""
-        b = self.body
-        names = np.array(b.labels)[b.dominant_bone]
-        toes = b.rest_vertices[np.char.startswith(names, "toe") & np.char.endswith(names, ".L")]
-        return toes[np.argmin(toes[:, 1])]
-
-    def _toe_pivot(self) -> np.ndarray:
-        """Where the toe tips rest in a plank: under the ankles of the prone body, on the mat."""
-        ankle = self._leg_rest()["L"][1]
-        return np.array([ankle[0], ankle[1], MAT_TOP + 0.005])
-
-    def _prone_rest_shoulder(self) -> np.ndarray:
-        return self.body.heads(self._prone_trunk(0.0, 0.0))["upperarm01.L"]
-
-    def _plank_hand_targets(self) -> dict[str, np.ndarray]:
-        """Hands flat on the mat right under the shoulders of the plank, arms straight (175
-        degrees): the top of a push-up."""
-        b = self.body
-        palm = MAT_TOP + 0.03
-        full = self._full_reach(175.0)
-        angle = self._bisect(lambda a: b.heads(self._straight_body(a))["upperarm01.L"][2] - palm, full)
-        top = b.heads(self._straight_body(angle))
-        return {side: np.array([top[f"upperarm01.{side}"][0], top[f"upperarm01.{side}"][1], palm])
-                for side in ("L", "R")}
-
-    def _palm_down(self, side: str) -> np.ndarray:
-        """The hand turned so the palm lies on the mat, fingers toward the head (-x).
-
-        The palm's normal is found from the rest mesh (the hand's thinnest direction, on the
-        side the fingertips curl toward), not assumed from the A-pose.
-        """
-        b = self.body
-        names = np.array(b.labels)[b.dominant_bone]
-        mask = (names == f"wrist.{side}") | (
-            (np.char.startswith(names, "finger") | np.char.startswith(names, "metacarpal"))
-            & np.char.endswith(names, side))
-        hand = b.rest_vertices[mask]
-        tips = b.rest_vertices[np.char.startswith(names, "finger") & np.char.endswith(names, f"3.{side}")]
-        f = b.segment(f"wrist.{side}", f"finger3-1.{side}")
-        f = f / np.linalg.norm(f)
-        centred = hand - hand.mean(axis=0)
-        centred = centred - np.outer(centred @ f, f)
-        n = np.linalg.svd(centred, full_matrices=False)[2][1]  # [2] is f itself (projected out)
-        n = n - np.dot(n, f) * f
-        n /= np.linalg.norm(n)
-        if np.dot(tips.mean(axis=0) - hand.mean(axis=0), n) < 0:
-            n = -n
-        rest = np.stack([f, n, np.cross(f, n)], axis=1)
-        tf = np.array([-1.0, 0, 0])
-        tn = np.array([0, 0, -1.0])
-        target = np.stack([tf, tn, np.cross(tf, tn)], axis=1)
-        return target @ rest.T
-
-    def _prone_trunk(self, extension_deg: float, lift: float) -> Pose:
-        base = self.base
-        # Extension lifts the head end (-x) up: about +y by +angle turns -x toward +z.
-        thorax_rot = rot("y", extension_deg) @ base
-        pelvis_rot = rot("y", 0.12 * extension_deg) @ base
-        if lift > 0:
-            hip_angle = np.degrees(np.arcsin(min(lift / self.thigh, 0.9)))
-            pelvis_rot = rot("y", -hip_angle) @ pelvis_rot
-        target = self._neutral["contact"].copy()
-        target[2] += lift
-        pose = self._trunk(pelvis_rot, thorax_rot, target, anchor="root")
-        return pose
-
-    def _arm_reach(self, press: float, top_elbow: float) -> float:
-        """Shoulder-to-wrist distance for a press fraction: 0 is the chest on the mat (the arms
-        bent however that needs), 1 the top, the elbow opened to `top_elbow` degrees."""
-        start = float(np.linalg.norm(
-            self.body.heads(self._prone_trunk(0.0, 0.0))["upperarm01.L"] - self._hands["L"]))
-        return start + (self._full_reach(top_elbow) - start) * float(np.clip(press, 0.0, 1.0))
-
-    def _hand_targets(self) -> dict[str, np.ndarray]:
-        """Palms flat on the mat HANDS_AHEAD_M ahead of where the shoulders lie (the handouts'
-        start: palms beneath the shoulders), or further ahead if this body's trunk cannot rise
-        enough for straight arms there: at the most the trunk extends (MAX_EXTENSION_DEG) the
-        arms must reach 175 degrees, so every scripted elbow extension is reached."""
-        b = self.body
-        palm = MAT_TOP + 0.03
-        full = self._full_reach(175.0)
-        lying = b.heads(self._prone_trunk(0.0, 0.0))
-        top = b.heads(self._prone_trunk(MAX_EXTENSION_DEG, 0.0))
-        out = {}
-        for side in ("L", "R"):
-            x = lying[f"upperarm01.{side}"][0] - HANDS_AHEAD_M
-            shoulder = top[f"upperarm01.{side}"]
-            rise = shoulder[2] - palm
-            if rise < full:  # straight arms at the top need the hands at least this far ahead
-                x = min(x, shoulder[0] - float(np.sqrt(full**2 - rise**2)))
-            out[side] = np.array([x, lying[f"upperarm01.{side}"][1], palm])
-        return out
-
-
-def _rotvec(R: np.ndarray) -> np.ndarray:
-    angle = np.arccos(np.clip((np.trace(R) - 1) / 2, -1.0, 1.0))
-    if angle < 1e-9:
-        return np.zeros(3)
-    axis = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
-    return axis / (2 * np.sin(angle)) * angle
-
-
-def _from_rotvec(v: np.ndarray) -> np.ndarray:
-    angle = float(np.linalg.norm(v))
-    if angle < 1e-12:
-        return np.eye(3)
-    return rot(v / angle, np.degrees(angle))
