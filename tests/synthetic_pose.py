@@ -135,6 +135,20 @@ def trapezoid(t: float, start: float, hold: float, ramp: float = 0.5) -> float:
     return 0.5 - 0.5 * math.cos(math.pi * u)
 
 
+def frame_times(duration: float, fps: float, rng: np.random.Generator, jitter: float = 0.0,
+                drop: float = 0.0) -> Iterator[float]:
+    """The times of a clip's frames: `jitter` (s) perturbs each (kept increasing: a frame that
+    would go back is skipped), `drop` is the chance a frame is lost. Draws from `rng` lazily, so
+    a caller drawing its noise between frames gets the same stream as before."""
+    last = -1.0
+    for i in range(int(duration * fps)):
+        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
+        if t <= last or (drop and rng.random() < drop):
+            continue
+        last = t
+        yield t
+
+
 def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: list[tuple[float, float]] = (),
             fps: float = 30.0, ramp: float = 0.5, noise_px: float = 0.1, seed: int = 0,
             scale: float = 1.0, present: Callable[[float], bool] | None = None,
@@ -158,15 +172,7 @@ def session(duration: float, tilts: list[tuple[float, float]] = (), bridges: lis
     rendered clips whose glitch was the renderer's; the shape is what a misplaced frame gives).
     """
     rng = np.random.default_rng(seed)
-    n = int(duration * fps)
-    last = -1.0
-    for i in range(n):
-        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
-        if t <= last:
-            continue
-        if drop and rng.random() < drop:
-            continue
-        last = t
+    for t in frame_times(duration, fps, rng, jitter, drop):
         if present is not None and not present(t):
             yield PoseFrame.empty(t, SIZE)
             continue
@@ -301,12 +307,7 @@ def rotation_session(duration: float, drops: list[tuple[float, float, float]] = 
     perturbs each timestamp (kept increasing); `drop` is the chance a frame is lost.
     """
     rng = np.random.default_rng(seed)
-    last = -1.0
-    for i in range(int(duration * fps)):
-        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
-        if t <= last or (drop and rng.random() < drop):
-            continue
-        last = t
+    for t in frame_times(duration, fps, rng, jitter, drop):
         if present is not None and not present(t):
             yield PoseFrame.empty(t, SIZE)
             continue

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from formcheck.landmarks import Landmark as L, PoseFrame
-from synthetic_pose import SIZE, TORSO, to_pose, trapezoid, with_far_side
+from synthetic_pose import SIZE, TORSO, frame_times, to_pose, trapezoid, with_far_side
 
 FLOOR_Y = 0.19 * TORSO  # the floor line (through wrist and toes) under the hip, pixels (y down)
 UPPER_ARM, FOREARM = 0.55 * TORSO, 0.5 * TORSO
@@ -91,12 +91,7 @@ def press_session(duration: float, presses: list[tuple[float, float]] = (),
     `ramp` (a set that opens at the top; a plank held); `present(t)` False = nobody in view;
     `jitter` (s) perturbs each timestamp (kept increasing), `drop` is the chance a frame is lost."""
     rng = np.random.default_rng(seed)
-    last = -1.0
-    for i in range(int(duration * fps)):
-        t = i / fps + (rng.uniform(-jitter, jitter) if jitter else 0.0)
-        if t <= last or (drop and rng.random() < drop):
-            continue
-        last = t
+    for t in frame_times(duration, fps, rng, jitter, drop):
         if present is not None and not present(t):
             yield PoseFrame.empty(t, SIZE)
             continue
