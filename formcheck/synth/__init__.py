@@ -5,7 +5,9 @@ Never imported by the rest of formcheck. Importing this package is light; the he
 imported only by the code that renders:
 
 - `body`: the anny body posed by world-frame segment rotations, its skinning and keypoints;
-- `posing`: lying poses (supine hook-lying, prone) from clinical quantities, two-joint solving;
+- `posing`: lying poses from clinical quantities (the supine ones, and the trunk chain);
+- `prone_posing`: the prone ones (a press-up on the floor; a plank, push-ups from the toes or knees);
+- `kinematics`: the world frame, bone groups, rotations and two-joint solving both use;
 - `script`: exercise sessions as timelines with exact events (numpy only);
 - `render`: the camera presets and the off-screen scene;
 - `session`: rendering one session to MP4 + truth JSON;
