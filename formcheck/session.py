@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from formcheck.analyzers.base import Analyzer, Feedback, Report
+from formcheck.cpu import lower_this_thread
 from formcheck.frames import Frame
 from formcheck.landmarks import PoseFrame
 
@@ -105,6 +106,7 @@ class _OutputThread:
         self._thread.start()
 
     def _run(self) -> None:
+        lower_this_thread()  # the model's thread is the critical path (formcheck.cpu)
         while True:
             item = self._queue.get()
             if item is self._STOP:

@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from formcheck.cpu import available_cores
+
 __all__ = ["Reporter", "TaskFailed", "FrameTicker", "Runner", "call_task", "available_cores", "where"]
 
 
@@ -95,14 +97,6 @@ class Runner(Protocol):
         """Run every task; True when Ctrl-C stopped the batch (tasks not started have no
         result). `on_stop()` is called once, when the Ctrl-C arrives."""
         ...
-
-
-def available_cores() -> int:
-    """The cores this process may run on (a container's or `taskset`'s limit, not the machine's)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def where() -> str:

@@ -14,6 +14,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
+from formcheck.cpu import lower_this_thread
 from formcheck.frames import Frame, SourceInfo
 from formcheck.sources.base import Source
 
@@ -75,6 +76,7 @@ class ReadAhead(Source):
         return False
 
     def _read(self) -> None:
+        lower_this_thread()  # so are the decoder threads FFmpeg starts here (formcheck.cpu)
         frames = iter(self.source)
         end: object = _END
         try:
