@@ -35,8 +35,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import tempfile
 import zipfile
 import zlib
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,7 @@ import numpy as np
 
 from formcheck import __version__
 from formcheck.errors import UserError
-from formcheck.files import write_atomic
+from formcheck.files import reason_of, write_atomic
 from formcheck.frames import Frame, SourceInfo
 from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
 
@@ -56,6 +58,7 @@ ARRAYS = ("t", "image_size", "detected", "has_world", "landmarks", "world")
 SUFFIX = ".landmarks.npz"
 
 _ROW_SHAPE = (NUM_LANDMARKS, 5)
+_NAN_ROWS = np.full(_ROW_SHAPE, np.nan, dtype=np.float32)  # a frame without a person or world
 
 
 def _now_iso() -> str:
@@ -132,10 +135,17 @@ class RecordingWriter:
             "extra": {**{k: v for k, v in base.items() if k not in known}, **dict(base.get("extra") or {}),
                       **dict(extra or {})},
         }
-        self._t: list[float] = []
-        self._size: list[tuple[int, int]] = []
-        self._lm: list[np.ndarray | None] = []
-        self._world: list[np.ndarray | None] = []
+        # A session of any length keeps flat memory: each frame's landmark rows go to an unnamed
+        # temporary file beside the recording (gone with the process, whatever happens), read
+        # back once at close; only times, sizes and flags (18 bytes a frame) stay in memory.
+        try:
+            self._rows = tempfile.TemporaryFile(dir=self.path.parent, prefix=".formcheck-rows-")
+        except OSError as err:
+            raise UserError(f"cannot write recording {self.path}: {reason_of(err)}") from None
+        self._t = array("d")
+        self._size = array("i")
+        self._detected = bytearray()
+        self._has_world = bytearray()
         self._closed = False
 
     def __enter__(self) -> "RecordingWriter":
@@ -156,10 +166,14 @@ class RecordingWriter:
         if self._closed:
             raise ValueError("recording already closed")
         t = float(pose.t)
+        lm = _NAN_ROWS if pose.landmarks is None else _as_rows(pose.landmarks, "landmarks", t)
+        world = _NAN_ROWS if pose.world is None else _as_rows(pose.world, "world", t)
+        self._rows.write(lm.tobytes())
+        self._rows.write(world.tobytes())
         self._t.append(t)
-        self._size.append((int(pose.image_size[0]), int(pose.image_size[1])))
-        self._lm.append(None if pose.landmarks is None else _as_rows(pose.landmarks, "landmarks", t))
-        self._world.append(None if pose.world is None else _as_rows(pose.world, "world", t))
+        self._size.extend((int(pose.image_size[0]), int(pose.image_size[1])))
+        self._detected.append(pose.landmarks is not None)
+        self._has_world.append(pose.world is not None)
 
     def close(self, partial: bool = False) -> Path | None:
         """Write the file (once; later calls do nothing). Returns its path."""
@@ -167,10 +181,13 @@ class RecordingWriter:
             return None
         self._closed = True
         n = len(self._t)
-        nan = np.full(_ROW_SHAPE, np.nan, dtype=np.float32)
-        landmarks = np.stack([nan if a is None else a for a in self._lm]) if n else np.empty((0, *_ROW_SHAPE), np.float32)
-        world = np.stack([nan if a is None else a for a in self._world]) if n else np.empty((0, *_ROW_SHAPE), np.float32)
-        detected = np.array([a is not None for a in self._lm], dtype=bool)
+        try:
+            self._rows.seek(0)
+            rows = np.fromfile(self._rows, dtype=np.float32).reshape(n, 2, *_ROW_SHAPE)
+        finally:
+            self._rows.close()
+        landmarks, world = rows[:, 0], rows[:, 1]
+        detected = np.frombuffer(bytes(self._detected), dtype=np.uint8).astype(bool)
         meta = {
             "format": FORMAT_NAME,
             "format_version": f"{FORMAT_VERSION[0]}.{FORMAT_VERSION[1]}",
@@ -184,9 +201,9 @@ class RecordingWriter:
             "t": np.asarray(self._t, dtype=np.float64),
             "image_size": np.asarray(self._size, dtype=np.int32).reshape(n, 2),
             "detected": detected,
-            "has_world": np.array([a is not None for a in self._world], dtype=bool),
-            "landmarks": landmarks,
-            "world": world,
+            "has_world": np.frombuffer(bytes(self._has_world), dtype=np.uint8).astype(bool),
+            "landmarks": np.ascontiguousarray(landmarks),
+            "world": np.ascontiguousarray(world),
         }
         write_arrays(self.path, meta, arrays)
         return self.path

@@ -25,7 +25,6 @@ from formcheck.cpu import lower_this_thread
 from formcheck.frames import Frame
 from formcheck.landmarks import PoseFrame
 
-
 INTERRUPTED = "interrupted"
 USER_STOPPED = "stopped by the user"
 Step = tuple[Frame | None, PoseFrame]  # what a session is fed: the image (if any) and its pose

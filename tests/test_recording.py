@@ -102,6 +102,28 @@ def test_writer_keeps_a_copy(tmp_path: Path) -> None:
     assert read_recording(path).pose(0).landmarks.max() == 0.0
 
 
+def test_a_long_session_keeps_its_landmarks_out_of_memory(tmp_path: Path) -> None:
+    """A live session runs for as long as the person exercises: the writer holds a few bytes a
+    frame, not the frame's landmark rows (1.3 KB), and the file still has every frame."""
+    import tracemalloc
+
+    pose = synthetic_poses(1)[0]
+    n = 3000
+    tracemalloc.start()
+    try:
+        with RecordingWriter(tmp_path / "long.landmarks.npz") as rec:
+            start = tracemalloc.get_traced_memory()[0]
+            for i in range(n):
+                rec.write(None, PoseFrame(t=i / 30, image_size=pose.image_size, landmarks=pose.landmarks,
+                                          world=pose.world), None)
+            held = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert held < 64 * n, f"{held / n:.0f} bytes a frame kept in memory"
+    back = read_recording(tmp_path / "long.landmarks.npz")
+    assert back.meta["frames"] == n and np.array_equal(back.landmarks[-1], pose.landmarks.astype(np.float32))
+
+
 def test_interrupted_session_writes_partial(tmp_path: Path) -> None:
     path = tmp_path / "s.landmarks.npz"
     poses = synthetic_poses(10)
