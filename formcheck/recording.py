@@ -168,8 +168,7 @@ class RecordingWriter:
         t = float(pose.t)
         lm = _NAN_ROWS if pose.landmarks is None else _as_rows(pose.landmarks, "landmarks", t)
         world = _NAN_ROWS if pose.world is None else _as_rows(pose.world, "world", t)
-        self._rows.write(lm.tobytes())
-        self._rows.write(world.tobytes())
+        self._rows.write(lm.tobytes() + world.tobytes())
         self._t.append(t)
         self._size.extend((int(pose.image_size[0]), int(pose.image_size[1])))
         self._detected.append(pose.landmarks is not None)
@@ -183,7 +182,9 @@ class RecordingWriter:
         n = len(self._t)
         try:
             self._rows.seek(0)
-            rows = np.fromfile(self._rows, dtype=np.float32).reshape(n, 2, *_ROW_SHAPE)
+            # Only the frames counted: a write cut short (a full disk) leaves a torn row behind.
+            rows = np.fromfile(self._rows, dtype=np.float32, count=n * 2 * _NAN_ROWS.size)
+            rows = rows.reshape(n, 2, *_ROW_SHAPE)
         finally:
             self._rows.close()
         landmarks, world = rows[:, 0], rows[:, 1]
