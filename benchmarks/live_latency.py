@@ -6,8 +6,9 @@ coach, the live screen, the annotated video, CSV and landmark recording) for `--
 per model. Printed per model, from the session report and the process itself: sustained frames
 per second, capture-to-screen latency p50/p95, frames dropped (by the newest-frame slot, plus
 those the camera captured while its reader was late), and resident memory at the start (after
-30 s), at the loop's last frame and at its peak (the outputs written after the loop included), with the load average around the run (the machine is shared). Asserts
-nothing: read the figures with the load beside them.
+30 s), at each minute, at the loop's last frame and at its peak (the outputs written after the
+loop included), with the load average around the run (the machine is shared). Asserts nothing:
+read the figures with the load beside them.
 
     python benchmarks/live_latency.py [--minutes 10] [--models lite,full] [--window] [--voice]
 
@@ -52,6 +53,8 @@ def sample():
         elapsed = time.monotonic() - t0
         if "start" not in rss and elapsed >= 30:
             rss["start"] = rss_mib()
+        if elapsed >= 60 * (len(rss.setdefault("minutes", [])) + 1) and "end" not in rss:
+            rss["minutes"].append(round(rss_mib(), 1))
         rss["peak"] = max(rss.get("peak", 0.0), rss_mib())
         done.wait(1.0)
 
@@ -121,6 +124,8 @@ def main() -> None:
               f"{r['latency_max_ms'] or 0:7.1f} {dropped:6d} ({share:4.1f} %) "
               f"{r['rss'].get('start', 0):7.0f} MiB {r['rss'].get('end', 0):5.0f} MiB {r['rss'].get('peak', 0):5.0f} MiB "
               f"{r['load'][0]:5.2f}-{r['load'][1]:<5.2f}")
+    for model, r, _, _ in rows:
+        print(f"{model}: RSS at each minute of the loop (MiB): {r['rss'].get('minutes', [])}")
     print("goals: >= 30 fps sustained with the full model, every frame analysed; capture-to-screen "
           "p95 <= 35 ms with the window and voice on; RSS flat")
 

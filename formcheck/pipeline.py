@@ -225,6 +225,7 @@ def run_live(
     `mirror` only changes what the window shows, so "left" in a report is the person's own left.
     A window or voice that fails ends the session with everything written (`EndSession`).
     """
+    import contextlib
     import sys
     import time
 
@@ -240,68 +241,72 @@ def run_live(
     kwargs: dict = {} if stale_timeout is None else {"stale_timeout": stale_timeout}
     if capture_factory is not None:
         kwargs["capture_factory"] = capture_factory
-    with sources.open_source(camera, paced=True, **kwargs) as source:
+    with contextlib.ExitStack() as opened:
+        # The model first, loaded and hashed (half a second): a camera opened before it would
+        # deliver that half second to nobody, frames dropped at the start of every session.
+        estimator = opened.enter_context(PoseEstimator(model))
+        model_info = estimator.info()
+        source = opened.enter_context(sources.open_source(camera, paced=True, **kwargs))
         info = source.info
         stem = Path(str(camera)).stem if info.kind == "file" else f"live-{_timestamp()}"
         paths = output_paths(out_dir, stem)
-        with PoseEstimator(model) as estimator:
-            meta = _recording_meta(info, None, estimator.info(), mediapipe_version())
-            # x264's fastest preset: the encoder shares the two cores with the pose model, live
-            # (larger files, the same frames)
-            sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
-                                        write_video=True, recording_meta=meta, preset="ultrafast")
-            if record is not None:
-                sinks.append(RawVideoSink(record, width=info.width, height=info.height,
-                                          fps_hint=info.fps or 30.0))
-                outputs["recording"] = record
-            screen = LiveScreen()
-            meter = LatencyMeter()
-            voice = Voice(speaker) if speaker is not None else None
-            session = Session(coach, sinks, screen, background=True, draw_here=True)
-            session.__enter__()
+        meta = _recording_meta(info, None, model_info, mediapipe_version())
+        # x264's fastest preset: the encoder shares the two cores with the pose model, live
+        # (larger files, the same frames)
+        sinks, outputs = _sinks_for(paths, size=(info.width, info.height), fps=info.fps,
+                                    write_video=True, recording_meta=meta, preset="ultrafast")
+        if record is not None:
+            sinks.append(RawVideoSink(record, width=info.width, height=info.height,
+                                      fps_hint=info.fps or 30.0))
+            outputs["recording"] = record
+        screen = LiveScreen()
+        meter = LatencyMeter()
+        voice = Voice(speaker) if speaker is not None else None
+        session = Session(coach, sinks, screen, background=True, draw_here=True)
+        session.__enter__()
 
-            def on_step(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
-                if voice is not None:
-                    for say in getattr(fb, "speech", ()):
-                        voice.offer(say)
-                    if voice.error:
-                        raise EndSession(f"the voice failed ({voice.error})")
-                    if voice.warning and voice.warning not in session.result.warnings:
-                        session.result.warnings.append(voice.warning)
-                        print(f"formcheck: {voice.warning}; going on without voice", file=sys.stderr)
-                if frame is None:
-                    return True
-                key = None
-                if display is not None:
-                    image = session.last_annotated
-                    if mirror:
-                        image = screen.annotate(np.ascontiguousarray(frame.image[:, ::-1]), mirror_pose(pose), fb)
-                    try:
-                        key = display.show(image)
-                    except Exception as exc:
-                        raise EndSession(f"the window failed ({one_line(exc)})") from exc
-                meter.shown(frame.captured, time.monotonic())
-                if debug:
-                    screen.hud = meter.hud(source.dropped)
-                if key == QUIT:
-                    return False
-                if key is not None and coach is not None:
-                    coach.command(key)
-                return not (coach is not None and coach.finished)
+        def on_step(frame: Frame | None, pose: PoseFrame, fb: Feedback | None) -> bool:
+            if voice is not None:
+                for say in getattr(fb, "speech", ()):
+                    voice.offer(say)
+                if voice.error:
+                    raise EndSession(f"the voice failed ({voice.error})")
+                if voice.warning and voice.warning not in session.result.warnings:
+                    session.result.warnings.append(voice.warning)
+                    print(f"formcheck: {voice.warning}; going on without voice", file=sys.stderr)
+            if frame is None:
+                return True
+            key = None
+            if display is not None:
+                image = session.last_annotated
+                if mirror:
+                    image = screen.annotate(np.ascontiguousarray(frame.image[:, ::-1]), mirror_pose(pose), fb)
+                try:
+                    key = display.show(image)
+                except Exception as exc:
+                    raise EndSession(f"the window failed ({one_line(exc)})") from exc
+            meter.shown(frame.captured, time.monotonic())
+            if debug:
+                screen.hud = meter.hud(source.dropped)
+            if key == QUIT:
+                return False
+            if key is not None and coach is not None:
+                coach.command(key)
+            return not (coach is not None and coach.finished)
 
-            def live_section() -> dict:
-                return {"live": {**meter.summary(source.dropped), "window": display is not None,
-                                 "voice": speaker.name if speaker is not None else None,
-                                 "voice_error": voice.error if voice is not None else None,
-                                 "lines_spoken": len(voice.spoken) if voice is not None else 0}}
+        def live_section() -> dict:
+            return {"live": {**meter.summary(source.dropped), "window": display is not None,
+                             "voice": speaker.name if speaker is not None else None,
+                             "voice_error": voice.error if voice is not None else None,
+                             "lines_spoken": len(voice.spoken) if voice is not None else 0}}
 
-            steps = ((frame, estimator.process(frame)) for frame in source)
-            try:
-                return _finish(session, steps, source, estimator.info(), outputs, paths["report"],
-                               on_step=on_step, report_extra=live_section)
-            finally:
-                if voice is not None:
-                    voice.close()
+        steps = ((frame, estimator.process(frame)) for frame in source)
+        try:
+            return _finish(session, steps, source, model_info, outputs, paths["report"],
+                           on_step=on_step, report_extra=live_section)
+        finally:
+            if voice is not None:
+                voice.close()
 
 
 def _timestamp() -> str:

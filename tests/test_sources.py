@@ -314,6 +314,20 @@ def test_latest_frame_keeps_only_the_newest():
     assert slot.take(lambda: None) is False
 
 
+def test_latest_frame_counts_only_frames_the_consumer_skipped():
+    # Frames replaced after the consumer's last take (it has stopped reading: a session writing
+    # its outputs while the camera still runs) were not skipped by the analysis.
+    slot = LatestFrame()
+    image = np.zeros((2, 2, 3), np.uint8)
+    slot.put(0.0, image)
+    slot.put(0.1, image)
+    assert slot.take(lambda: None)[0] == 0.1 and slot.dropped == 1
+    for t in (0.2, 0.3, 0.4):
+        slot.put(t, image)
+    assert slot.dropped == 1  # the consumer has not come back: nothing skipped yet
+    assert slot.take(lambda: None)[0] == 0.4 and slot.dropped == 3
+
+
 class FakeCapture:
     """A stand-in for cv2.VideoCapture: numbered frames at `fps`, then stops as configured.
 

@@ -40,8 +40,10 @@ DEFAULT_FIRST_FRAME_TIMEOUT = 5.0
 class LatestFrame:
     """A one-slot mailbox between a producer thread and the consumer: only the newest frame.
 
-    `put` replaces an undelivered frame (counting it in `dropped`) instead of queueing it, so a
-    slow consumer always gets the most recent image and never drifts behind real time.
+    `put` replaces an undelivered frame instead of queueing it, so a slow consumer always gets
+    the most recent image and never drifts behind real time. `dropped` counts the frames
+    replaced before the consumer took a newer one: those it skipped while it was analysing, not
+    those that arrive after it has stopped taking (a session writing its outputs).
     """
 
     def __init__(self) -> None:
@@ -50,13 +52,14 @@ class LatestFrame:
         self._finished = False
         self.reason: str | None = None  # why the producer finished; None = natural end
         self.dropped = 0
+        self._replaced = 0  # every replaced frame, counted into `dropped` at the next take
         self.produced = 0
         self.last_put: float | None = None  # time.monotonic() of the newest put
 
     def put(self, t: float, image: np.ndarray) -> None:
         with self._cond:
             if self._pending is not None:
-                self.dropped += 1
+                self._replaced += 1
             self.last_put = time.monotonic()
             self._pending = (t, image, self.last_put)
             self.produced += 1
@@ -84,6 +87,7 @@ class LatestFrame:
             while True:
                 if self._pending is not None:
                     item, self._pending = self._pending, None
+                    self.dropped = self._replaced
                     return item
                 if self._finished:
                     return False
