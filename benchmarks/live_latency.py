@@ -4,8 +4,9 @@ A stand-in camera (`formcheck.live.standin`: a rendered sample at 640x480, loope
 30 fps through the real camera thread) drives a whole live session (pose model, the pelvic tilt
 coach, the live screen, the annotated video, CSV and landmark recording) for `--minutes`, once
 per model. Printed per model, from the session report and the process itself: sustained frames
-per second, capture-to-screen latency p50/p95, frames dropped (by the newest-frame slot, plus
-those the camera captured while its reader was late), and resident memory at the start (after
+per second, capture-to-screen latency p50/p95, frames dropped (by the loop: replaced in the
+newest-frame slot before it took them; apart, those the stand-in skipped because the camera's
+reader thread came late, which a webcam's driver buffers absorb), and resident memory at the start (after
 30 s), at each minute, at the loop's last frame and at its peak (the outputs written after the
 loop included), with the load average around the run (the machine is shared). Asserts nothing:
 read the figures with the load beside them.
@@ -113,15 +114,13 @@ def main() -> None:
             print(f"{model}: failed\n{done.stderr[-2000:]}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        captured = r["camera_delivered"] + r["camera_skipped"]
-        dropped = r["frames_dropped"] + r["camera_skipped"]
-        rows.append((model, r, captured, dropped))
-    print(f"{'model':6} {'fps':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'dropped':>14} "
+        rows.append((model, r, r["camera_delivered"] + r["camera_skipped"], r["frames_dropped"]))
+    print(f"{'model':6} {'fps':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'dropped':>15} {'late':>5} "
           f"{'RSS start':>10} {'RSS end':>8} {'peak':>8} {'load':>11}")
     for model, r, captured, dropped in rows:
         share = 100.0 * dropped / captured if captured else 0.0
         print(f"{model:6} {r['fps'] or 0:6.1f} {r['latency_p50_ms'] or 0:7.1f} {r['latency_p95_ms'] or 0:7.1f} "
-              f"{r['latency_max_ms'] or 0:7.1f} {dropped:6d} ({share:4.1f} %) "
+              f"{r['latency_max_ms'] or 0:7.1f} {dropped:6d} ({share:5.2f} %) {r['camera_skipped']:5d} "
               f"{r['rss'].get('start', 0):7.0f} MiB {r['rss'].get('end', 0):5.0f} MiB {r['rss'].get('peak', 0):5.0f} MiB "
               f"{r['load'][0]:5.2f}-{r['load'][1]:<5.2f}")
     for model, r, _, _ in rows:

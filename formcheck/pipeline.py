@@ -11,7 +11,7 @@ already computed is thrown away.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -300,9 +300,15 @@ def run_live(
                              "voice_error": voice.error if voice is not None else None,
                              "lines_spoken": len(voice.spoken) if voice is not None else 0}}
 
-        steps = ((frame, estimator.process(frame)) for frame in source)
+        def steps() -> Iterator[Step]:
+            try:
+                for frame in source:
+                    yield frame, estimator.process(frame)
+            finally:  # the camera stops with the loop, not after the outputs are written
+                source.close()
+
         try:
-            return _finish(session, steps, source, model_info, outputs, paths["report"],
+            return _finish(session, steps(), source, model_info, outputs, paths["report"],
                            on_step=on_step, report_extra=live_section)
         finally:
             if voice is not None:

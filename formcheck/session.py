@@ -251,11 +251,16 @@ class Session:
         """
         reason: str | None = None
         try:
-            for frame, pose in steps:
-                feedback = self.step(frame, pose)
-                if on_step is not None and on_step(frame, pose, feedback) is False:
-                    reason = USER_STOPPED
-                    break
+            try:
+                for frame, pose in steps:
+                    feedback = self.step(frame, pose)
+                    if on_step is not None and on_step(frame, pose, feedback) is False:
+                        reason = USER_STOPPED
+                        break
+            finally:  # a generator of steps ends here (a camera stops reading), not when collected
+                close = getattr(steps, "close", None)
+                if close is not None:
+                    close()
         except KeyboardInterrupt:
             reason = INTERRUPTED
         except EndSession as stop:

@@ -139,3 +139,24 @@ def test_end_session_from_a_hook_ends_as_partial_with_its_reason():
     result = session.run(((f, pose_of(f)) for f in frames(30)), on_step=on_step)
     assert result.ended_reason == "the window failed (gone)" and result.partial
     assert len(sink.rows) == 10 and sink.closed_partial is True
+
+
+def test_the_steps_end_before_the_outputs_are_closed():
+    # A live camera must stop reading when the user quits, not run on while the outputs are
+    # written (it would take CPU from the writing and count frames nobody was going to see).
+    order = []
+
+    class OrderSink(ListSink):
+        def close(self, partial: bool = False) -> None:
+            order.append("outputs closed")
+
+    def camera():
+        try:
+            for f in frames(50):
+                yield f, pose_of(f)
+        finally:
+            order.append("camera stopped")
+
+    session = Session(None, [OrderSink()], background=True).__enter__()
+    result = session.run(camera(), on_step=lambda f, p, fb: f.index < 9)
+    assert result.frames == 10 and order == ["camera stopped", "outputs closed"]
