@@ -1,14 +1,14 @@
 """Live latency benchmark: does `formcheck live` keep up with a 30 fps camera?
 
-A stand-in camera (`formcheck.live.standin`: a rendered sample at 640x480, looped, delivered at
-30 fps through the real camera thread) drives a whole live session (pose model, the pelvic tilt
-coach, the live screen, the annotated video, CSV and landmark recording) for `--minutes`, once
-per model. Printed per model, from the session report and the process itself: sustained frames
-per second, capture-to-screen latency p50/p95, frames dropped (by the loop: replaced in the
+A stand-in camera (`formcheck.live.standin`: a rendered sample at 640x480, looped, delivered at 30
+fps through the real camera thread) drives a whole live session (pose model, the pelvic tilt
+coach, the live screen, the annotated video, CSV and landmark recording) for `--minutes`, once per
+model. Printed per model, from the session report and the process itself: sustained frames per
+second, capture-to-screen latency p50/p95, frames dropped (by the loop: replaced in the
 newest-frame slot before it took them; apart, those the stand-in skipped because the camera's
-reader thread came late, which a webcam's driver buffers absorb), and resident memory at the start (after
-30 s), at each minute, at the loop's last frame and at its peak (the outputs written after the
-loop included), with the load average around the run (the machine is shared). Asserts nothing:
+reader thread came late, which a webcam's driver buffers absorb), and resident memory at the start
+(after 30 s), at each minute, at the loop's last frame and at its peak (the outputs written after
+the loop included), with the load average around the run (the machine is shared). Asserts nothing:
 read the figures with the load beside them.
 
     python benchmarks/live_latency.py [--minutes 10] [--models lite,full] [--window] [--voice]
